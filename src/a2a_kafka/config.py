@@ -1,0 +1,185 @@
+"""Typed, immutable configuration, read from code or from the environment.
+
+`KafkaConfig` says where the cluster is and how to talk to it; it is shared by
+the client transport, the server handler, the admin helpers and the CLI.
+Seconds are floats. Raw aiokafka options that have no field here go in the
+``producer_options`` / ``consumer_options`` escape hatches.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from a2a_kafka.errors import ConfigurationError
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+
+_PROTOCOLS: tuple[SecurityProtocol, ...] = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+_MECHANISMS: tuple[SaslMechanism, ...] = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER")
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityConfig:
+    """How clients authenticate to and encrypt traffic with the cluster."""
+
+    protocol: SecurityProtocol = "PLAINTEXT"
+    """Kafka ``security.protocol``; AWS MSK uses ``SASL_SSL`` (SCRAM, IAM) or ``SSL``."""
+
+    sasl_mechanism: SaslMechanism | None = None
+    """SASL mechanism when ``protocol`` is ``SASL_*``."""
+
+    username: str | None = None
+    """SASL user name (PLAIN / SCRAM)."""
+
+    password: str | None = field(default=None, repr=False)
+    """SASL password (PLAIN / SCRAM). Never printed."""
+
+    ssl_cafile: str | None = None
+    """PEM file of CAs to trust; the system store is used when unset."""
+
+    ssl_certfile: str | None = None
+    """Client certificate (PEM) for mutual TLS."""
+
+    ssl_keyfile: str | None = None
+    """Private key (PEM) of ``ssl_certfile``."""
+
+    def __post_init__(self) -> None:
+        if self.protocol not in _PROTOCOLS:
+            raise ConfigurationError(
+                f"security protocol {self.protocol!r} is not one of {', '.join(_PROTOCOLS)}"
+            )
+        if self.protocol.startswith("SASL"):
+            if self.sasl_mechanism not in _MECHANISMS:
+                raise ConfigurationError(
+                    f"{self.protocol} needs a SASL mechanism, one of {', '.join(_MECHANISMS)}"
+                )
+            needs_password = self.sasl_mechanism != "OAUTHBEARER"
+            if needs_password and not (self.username and self.password):
+                raise ConfigurationError(
+                    f"SASL {self.sasl_mechanism} needs a username and a password"
+                )
+
+    def aiokafka_options(self) -> dict[str, Any]:
+        """The aiokafka keyword arguments for these settings."""
+        options: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(
+                cafile=self.ssl_cafile, certfile=self.ssl_certfile, keyfile=self.ssl_keyfile
+            )
+        if self.protocol.startswith("SASL"):
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.username
+            options["sasl_plain_password"] = self.password
+        return options
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaConfig:
+    """Where the Kafka cluster is and how a2a-kafka uses it."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    """Comma-separated ``host:port`` list of brokers."""
+
+    client_id: str = "a2a-kafka"
+    """Kafka client id, shown in broker logs and quotas."""
+
+    topic_prefix: str = ""
+    """Prepended to every topic name, e.g. ``"prod."`` for ``prod.agent.data.requests``."""
+
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    """TLS and SASL settings."""
+
+    partitions: int = 3
+    """Partitions of topics that a2a-kafka creates on demand."""
+
+    replication_factor: int = 1
+    """Replication factor of topics that a2a-kafka creates (3 on a production cluster)."""
+
+    request_timeout: float = 30.0
+    """Default deadline of a unary call, in seconds, when the call sets none."""
+
+    stream_idle_timeout: float = 60.0
+    """Longest wait, in seconds, for the next event of a stream before it times out."""
+
+    producer_options: Mapping[str, Any] = field(default_factory=dict)
+    """Extra ``AIOKafkaProducer`` keyword arguments; they override the library's."""
+
+    consumer_options: Mapping[str, Any] = field(default_factory=dict)
+    """Extra ``AIOKafkaConsumer`` keyword arguments; they override the library's."""
+
+    def __post_init__(self) -> None:
+        if not self.bootstrap_servers.strip():
+            raise ConfigurationError("bootstrap_servers is empty")
+        if self.partitions < 1 or self.replication_factor < 1:
+            raise ConfigurationError("partitions and replication_factor must be at least 1")
+        if self.request_timeout <= 0 or self.stream_idle_timeout <= 0:
+            raise ConfigurationError("timeouts must be positive")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> KafkaConfig:
+        """Build a config from environment variables; keyword arguments win.
+
+        ``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_CLIENT_ID``, ``A2A_KAFKA_TOPIC_PREFIX``,
+        ``A2A_KAFKA_PARTITIONS``, ``A2A_KAFKA_REPLICATION_FACTOR``,
+        ``A2A_KAFKA_REQUEST_TIMEOUT``, ``A2A_KAFKA_STREAM_IDLE_TIMEOUT``,
+        ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_MECHANISM``, ``KAFKA_SASL_USERNAME``,
+        ``KAFKA_SASL_PASSWORD``, ``KAFKA_SSL_CAFILE``, ``KAFKA_SSL_CERTFILE``,
+        ``KAFKA_SSL_KEYFILE``.
+        """
+        e = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name, var, kind in _ENV_FIELDS:
+            if raw := e.get(var):
+                values[name] = _convert(var, raw, kind)
+        if "security" not in overrides:
+            values["security"] = SecurityConfig(
+                protocol=e.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),  # type: ignore[arg-type]
+                sasl_mechanism=e.get("KAFKA_SASL_MECHANISM", "").upper() or None,  # type: ignore[arg-type]
+                username=e.get("KAFKA_SASL_USERNAME") or None,
+                password=e.get("KAFKA_SASL_PASSWORD") or None,
+                ssl_cafile=e.get("KAFKA_SSL_CAFILE") or None,
+                ssl_certfile=e.get("KAFKA_SSL_CERTFILE") or None,
+                ssl_keyfile=e.get("KAFKA_SSL_KEYFILE") or None,
+            )
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> KafkaConfig:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def topic(self, name: str) -> str:
+        """``name`` with the configured prefix."""
+        return f"{self.topic_prefix}{name}"
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments common to every aiokafka client."""
+        return {
+            "bootstrap_servers": self.bootstrap_servers,
+            "client_id": self.client_id,
+            **self.security.aiokafka_options(),
+        }
+
+
+_ENV_FIELDS: tuple[tuple[str, str, type], ...] = (
+    ("bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS", str),
+    ("client_id", "KAFKA_CLIENT_ID", str),
+    ("topic_prefix", "A2A_KAFKA_TOPIC_PREFIX", str),
+    ("partitions", "A2A_KAFKA_PARTITIONS", int),
+    ("replication_factor", "A2A_KAFKA_REPLICATION_FACTOR", int),
+    ("request_timeout", "A2A_KAFKA_REQUEST_TIMEOUT", float),
+    ("stream_idle_timeout", "A2A_KAFKA_STREAM_IDLE_TIMEOUT", float),
+)
+
+
+def _convert(var: str, raw: str, kind: type) -> Any:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigurationError(f"{var}={raw!r} is not a valid {kind.__name__}") from None

@@ -1,0 +1,104 @@
+"""Topic names of the binding, and idempotent topic creation.
+
+Names follow the plan: ``agent.<name>.requests`` and ``agent.<name>.responses``,
+plus ``agent.<name>.requests.dlq`` for dead letters and the compacted
+``a2a.agent-cards`` registry. `KafkaConfig.topic_prefix` is prepended to all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.errors import BrokerError, ConfigurationError
+
+_AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,100}$")
+
+REGISTRY_TOPIC = "a2a.agent-cards"
+
+
+def check_agent_name(name: str) -> str:
+    """Return ``name`` if it is a valid agent name (letters, digits, ``-``, ``_``)."""
+    if not _AGENT_NAME.match(name):
+        raise ConfigurationError(
+            f"invalid agent name {name!r}: use letters, digits, '-' and '_' (at most 101)"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTopics:
+    """The topics of one agent under one config."""
+
+    requests: str
+    responses: str
+    dead_letters: str
+
+    @classmethod
+    def of(cls, config: KafkaConfig, agent: str) -> AgentTopics:
+        base = config.topic(f"agent.{check_agent_name(agent)}")
+        return cls(f"{base}.requests", f"{base}.responses", f"{base}.requests.dlq")
+
+
+async def ensure_topics(
+    config: KafkaConfig,
+    names: Iterable[str],
+    *,
+    partitions: int | None = None,
+    topic_configs: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created.
+
+    Idempotent: topics that already exist are left as they are, whatever their
+    partition count. Raises `BrokerError` when the cluster cannot be reached.
+    """
+    wanted = list(dict.fromkeys(names))
+    admin = AIOKafkaAdminClient(**config.client_options())
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+        missing = [n for n in wanted if n not in existing]
+        if missing:
+            await _create(admin, config, missing, partitions, topic_configs)
+        return missing
+    except KafkaError as exc:
+        raise BrokerError(f"cannot create topics on {config.bootstrap_servers}: {exc!r}") from exc
+    finally:
+        await admin.close()
+
+
+async def _create(
+    admin: AIOKafkaAdminClient,
+    config: KafkaConfig,
+    names: list[str],
+    partitions: int | None,
+    topic_configs: Mapping[str, str] | None,
+) -> None:
+    new = [
+        NewTopic(
+            name,
+            num_partitions=partitions or config.partitions,
+            replication_factor=config.replication_factor,
+            topic_configs=dict(topic_configs or {}),
+        )
+        for name in names
+    ]
+    response = await admin.create_topics(new)
+    for topic_error in getattr(response, "topic_errors", []):
+        name, code = topic_error[0], topic_error[1]
+        if code not in (0, TopicAlreadyExistsError.errno):
+            raise BrokerError(f"creating topic {name!r} failed with Kafka error code {code}")
+
+
+async def ensure_agent_topics(config: KafkaConfig, agents: Iterable[str]) -> list[str]:
+    """Create ``agent.<name>.requests``/``.responses`` for each agent; idempotent."""
+    names: list[str] = []
+    for agent in agents:
+        t = AgentTopics.of(config, agent)
+        names += [t.requests, t.responses]
+    return await ensure_topics(config, names)

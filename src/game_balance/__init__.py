@@ -1,0 +1,1 @@
+"""Game-balance demo agents (Balance, Data Analysis, CS) built on a2a-sdk; Kafka-agnostic."""
