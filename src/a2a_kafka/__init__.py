@@ -1,5 +1,8 @@
 """a2a-kafka: the A2A (Agent2Agent) protocol carried over Apache Kafka."""
 
+from a2a_kafka.client.connect import KafkaClients
+from a2a_kafka.client.requester import Requester
+from a2a_kafka.client.transport import KafkaTransport
 from a2a_kafka.config import KafkaConfig, SecurityConfig
 from a2a_kafka.errors import (
     A2AKafkaError,
@@ -10,15 +13,32 @@ from a2a_kafka.errors import (
     KafkaTransportError,
     LocalBrokerError,
 )
+from a2a_kafka.registry import (
+    KAFKA_PROTOCOL_BINDING,
+    AgentRegistry,
+    kafka_interface,
+    kafka_url,
+    with_kafka_interface,
+)
+from a2a_kafka.server.handler import KafkaConsumerHandler
 
 __all__ = [
+    "KAFKA_PROTOCOL_BINDING",
     "A2AKafkaError",
     "AgentNotFoundError",
+    "AgentRegistry",
     "BrokerError",
     "ConfigurationError",
+    "KafkaClients",
     "KafkaConfig",
+    "KafkaConsumerHandler",
     "KafkaTimeoutError",
+    "KafkaTransport",
     "KafkaTransportError",
     "LocalBrokerError",
+    "Requester",
     "SecurityConfig",
+    "kafka_interface",
+    "kafka_url",
+    "with_kafka_interface",
 ]

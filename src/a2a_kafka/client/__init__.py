@@ -1,0 +1,1 @@
+"""Client side of the binding: `KafkaTransport` and what it stands on."""

@@ -1,0 +1,86 @@
+"""Plugging Kafka into a2a's `ClientFactory`, and "connect to agent X" in one call.
+
+>>> async with KafkaClients(KafkaConfig.from_env()) as clients:
+...     client = await clients.connect("data")
+...     async for event in client.send_message(request): ...
+
+`KafkaClients` shares one `Requester` (one producer, one reply consumer) among
+all the agents it connects to, per cluster.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from a2a.client.client import Client, ClientConfig
+from a2a.client.client_factory import ClientFactory
+from a2a.client.interceptors import ClientCallInterceptor
+from a2a.client.transports.base import ClientTransport
+from a2a.types.a2a_pb2 import AgentCard
+
+from a2a_kafka.client.requester import Requester
+from a2a_kafka.client.transport import KafkaTransport
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.registry import KAFKA_PROTOCOL_BINDING, AgentRegistry, parse_kafka_url
+
+
+class KafkaClients:
+    """Creates a2a `Client`s whose transport is Kafka.
+
+    Args:
+        config: cluster and client settings; a card's ``kafka://`` URL may name
+            another cluster, reached with these security settings.
+        client_config: a2a's client settings (streaming on by default); the
+            Kafka binding is added to its ``supported_protocol_bindings``.
+    """
+
+    def __init__(self, config: KafkaConfig, client_config: ClientConfig | None = None) -> None:
+        self.config = config
+        self.client_config = client_config or ClientConfig(streaming=True)
+        if KAFKA_PROTOCOL_BINDING not in self.client_config.supported_protocol_bindings:
+            self.client_config.supported_protocol_bindings.insert(0, KAFKA_PROTOCOL_BINDING)
+        self.registry = AgentRegistry(config)
+        self.factory = ClientFactory(self.client_config)
+        self.register(self.factory)
+        self._requesters: dict[tuple[str, str], Requester] = {}
+
+    def register(self, factory: ClientFactory) -> None:
+        """Teach ``factory`` to build `KafkaTransport`s for Kafka interfaces."""
+        factory.register(KAFKA_PROTOCOL_BINDING, self._transport)
+
+    def _transport(self, card: AgentCard, url: str, _: ClientConfig) -> ClientTransport:
+        bootstrap, agent, prefix = parse_kafka_url(url)
+        key = (bootstrap, prefix)
+        if key not in self._requesters:
+            config = self.config.with_(bootstrap_servers=bootstrap, topic_prefix=prefix)
+            self._requesters[key] = Requester(config)
+        return KafkaTransport(self._requesters[key], agent, card)
+
+    def create(
+        self, card: AgentCard, interceptors: list[ClientCallInterceptor] | None = None
+    ) -> Client:
+        """A client for ``card`` (any transport the card and config share)."""
+        return self.factory.create(card, interceptors)
+
+    async def connect(
+        self, agent: str, interceptors: list[ClientCallInterceptor] | None = None
+    ) -> Client:
+        """A client for the agent registered under ``agent``; `AgentNotFoundError` if none."""
+        return self.create(await self.registry.get(agent), interceptors)
+
+    async def aclose(self) -> None:
+        """Close every requester. Clients made here stop working. Idempotent."""
+        for requester in self._requesters.values():
+            await requester.aclose()
+        self._requesters.clear()
+
+    async def __aenter__(self) -> KafkaClients:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

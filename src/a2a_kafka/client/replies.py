@@ -1,0 +1,139 @@
+"""Reply routing: one consumer per caller, replies handed to the call that waits.
+
+Each caller owns a reply address (a topic and partition no other caller reads)
+and one consumer assigned to it. A call registers its waiter *before* its
+request is produced, so a reply can never arrive unseen; replies for calls that
+already gave up are dropped with a debug log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.errors import KafkaTransportError
+from a2a_kafka.wire import MalformedRecordError, Reply, ReplyAddress, ReplyKind, decode_reply
+
+logger = logging.getLogger(__name__)
+
+_CLOSED = object()
+
+
+class PendingReplies:
+    """The replies of one call, in arrival order."""
+
+    def __init__(self, correlation_id: str) -> None:
+        self.correlation_id = correlation_id
+        self._queue: asyncio.Queue[Reply | object] = asyncio.Queue()
+
+    def put(self, item: Reply | object) -> None:
+        self._queue.put_nowait(item)
+
+    async def get(self, timeout: float) -> Reply:
+        """The next reply; `TimeoutError` after ``timeout`` seconds, error if closed."""
+        async with asyncio.timeout(timeout):
+            item = await self._queue.get()
+        if isinstance(item, Reply):
+            return item
+        raise KafkaTransportError("the Kafka transport was closed while a call was waiting")
+
+
+class ReplyRouter:
+    """Consumes one reply partition and routes records by correlation id."""
+
+    def __init__(self, config: KafkaConfig, address: ReplyAddress) -> None:
+        self.address = address
+        self._config = config
+        self._pending: dict[str, PendingReplies] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Assign the reply partition and position at its end before returning."""
+        options: dict[str, Any] = {
+            **self._config.client_options(),
+            "group_id": None,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "latest",
+            "fetch_max_wait_ms": 100,
+            **self._config.consumer_options,
+        }
+        consumer = AIOKafkaConsumer(**options)
+        await consumer.start()
+        tp = TopicPartition(self.address.topic, self.address.partition)
+        consumer.assign([tp])
+        await consumer.seek_to_end(tp)
+        await consumer.position(tp)  # resolved now: later replies are all seen
+        self._consumer = consumer
+        self._task = asyncio.create_task(self._run(consumer), name="a2a-kafka-replies")
+
+    def register(self, correlation_id: str) -> PendingReplies:
+        """Start waiting for ``correlation_id``; call before producing the request."""
+        pending = PendingReplies(correlation_id)
+        self._pending[correlation_id] = pending
+        return pending
+
+    def forget(self, correlation_id: str) -> None:
+        """Stop waiting; later replies for this id are dropped."""
+        self._pending.pop(correlation_id, None)
+
+    async def _run(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            try:
+                batches = await consumer.getmany(timeout_ms=1000)
+            except KafkaError as exc:  # retriable faults are retried by aiokafka itself
+                logger.warning("reply consumer on %s: %r", self.address.topic, exc)
+                continue
+            for records in batches.values():
+                for record in records:
+                    self._route(record.headers, record.value)
+
+    def _route(self, headers: Any, value: bytes | None) -> None:
+        try:
+            reply = decode_reply(headers, value)
+        except MalformedRecordError as exc:
+            logger.warning("dropping malformed reply on %s: %s", self.address.topic, exc)
+            return
+        pending = self._pending.get(reply.correlation_id)
+        if pending is None:
+            logger.debug("no caller waits for reply %s (timed out?)", reply.correlation_id)
+            return
+        pending.put(reply)
+
+    async def aclose(self) -> None:
+        """Stop consuming and wake every waiting call with an error. Idempotent."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for pending in self._pending.values():
+            pending.put(_CLOSED)
+        self._pending.clear()
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+
+async def iterate(pending: PendingReplies, idle_timeout: float) -> AsyncIterator[Reply]:
+    """Yield a stream's replies in sequence order, without duplicates, up to its ``end``."""
+    expected = 0
+    early: dict[int, Reply] = {}
+    while True:
+        reply = early.pop(expected, None) or await pending.get(idle_timeout)
+        if reply.sequence > expected:
+            early[reply.sequence] = reply
+            continue
+        if reply.sequence < expected:  # a redelivered duplicate
+            continue
+        expected += 1
+        if reply.kind is ReplyKind.END:
+            return
+        yield reply

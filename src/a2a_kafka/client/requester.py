@@ -1,0 +1,215 @@
+"""Request/reply over Kafka: one producer and one reply consumer per caller.
+
+A `Requester` is shared by every call (and every `KafkaTransport`) of one
+caller instance. By default it owns a private reply topic
+(``<prefix>a2a.replies.<client-id>.<random>``, one partition) that it creates on
+start and deletes on close, so a caller reads only its own replies however many
+callers there are. A fixed ``reply_to`` address (one partition per caller
+instance, like Spring Kafka's ``ReplyingKafkaTemplate``) avoids topic churn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from a2a_kafka.client.replies import ReplyRouter, iterate
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.errors import BrokerError, KafkaTimeoutError, KafkaTransportError
+from a2a_kafka.topics import ensure_topics
+from a2a_kafka.wire import Reply, ReplyAddress, ReplyKind, encode_request, request_key
+
+logger = logging.getLogger(__name__)
+
+REPLY_RETENTION_MS = "3600000"
+
+
+class Requester:
+    """Sends JSON-RPC requests to request topics and collects their replies.
+
+    Starts lazily on the first call (a2a's `ClientFactory` builds transports
+    synchronously). Concurrent calls share the producer and the reply consumer.
+    `aclose()` is idempotent and fails every call still waiting.
+    """
+
+    def __init__(self, config: KafkaConfig, *, reply_to: ReplyAddress | None = None) -> None:
+        self.config = config
+        self._fixed_reply_to = reply_to
+        self._reply_to = reply_to or ReplyAddress(
+            config.topic(f"a2a.replies.{config.client_id}.{uuid.uuid4().hex[:12]}"), 0
+        )
+        self._producer: AIOKafkaProducer | None = None
+        self._router: ReplyRouter | None = None
+        self._known_topics: set[str] = set()
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def reply_to(self) -> ReplyAddress:
+        """Where this caller's replies arrive."""
+        return self._reply_to
+
+    async def start(self) -> None:
+        """Connect, create the reply topic if it is ours, and get ready for replies."""
+        async with self._lock:
+            if self._closed:
+                raise KafkaTransportError("the Kafka transport is closed")
+            if self._router is not None:
+                return
+            try:
+                await self._start()
+            except KafkaError as exc:
+                await self._stop()
+                raise BrokerError(
+                    f"cannot connect to Kafka at {self.config.bootstrap_servers}: {exc!r}"
+                ) from exc
+
+    async def _start(self) -> None:
+        if self._fixed_reply_to is None:
+            await ensure_topics(
+                self.config,
+                [self._reply_to.topic],
+                partitions=1,
+                topic_configs={"retention.ms": REPLY_RETENTION_MS},
+            )
+        self._producer = AIOKafkaProducer(
+            **self.config.client_options(),
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=0,
+            **self.config.producer_options,
+        )
+        await self._producer.start()
+        router = ReplyRouter(self.config, self._reply_to)
+        await router.start()
+        self._router = router
+
+    async def call(
+        self,
+        topic: str,
+        method: str,
+        params: dict[str, Any],
+        *,
+        service_parameters: Mapping[str, str],
+        timeout: float,
+        agent: str,
+    ) -> dict[str, Any]:
+        """Send one request and return its JSON-RPC response object."""
+        router = await self._ready(topic)
+        correlation_id = str(uuid.uuid4())
+        pending = router.register(correlation_id)
+        try:
+            await self._send(topic, method, params, correlation_id, service_parameters, timeout)
+            reply = await pending.get(timeout)
+        except TimeoutError:
+            raise _timeout(agent, topic, method, timeout) from None
+        finally:
+            router.forget(correlation_id)
+        return _body(reply)
+
+    async def stream(
+        self,
+        topic: str,
+        method: str,
+        params: dict[str, Any],
+        *,
+        service_parameters: Mapping[str, str],
+        idle_timeout: float,
+        agent: str,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Send one streaming request and yield its JSON-RPC responses in order.
+
+        Ends at the server's end-of-stream record. Raises `KafkaTimeoutError`
+        when no next record arrives within ``idle_timeout`` seconds.
+        """
+        router = await self._ready(topic)
+        correlation_id = str(uuid.uuid4())
+        pending = router.register(correlation_id)
+        try:
+            await self._send(topic, method, params, correlation_id, service_parameters, None)
+            async for reply in iterate(pending, idle_timeout):
+                yield _body(reply)
+        except TimeoutError:
+            raise _timeout(agent, topic, method, idle_timeout) from None
+        finally:
+            router.forget(correlation_id)
+
+    async def _ready(self, topic: str) -> ReplyRouter:
+        await self.start()
+        if topic not in self._known_topics:
+            await ensure_topics(self.config, [topic])
+            self._known_topics.add(topic)
+        assert self._router is not None
+        return self._router
+
+    async def _send(
+        self,
+        topic: str,
+        method: str,
+        params: dict[str, Any],
+        correlation_id: str,
+        service_parameters: Mapping[str, str],
+        timeout: float | None,
+    ) -> None:
+        deadline = None if timeout is None else time.time() + timeout
+        value, headers = encode_request(
+            method,
+            params,
+            correlation_id=correlation_id,
+            reply_to=self._reply_to,
+            deadline=deadline,
+            service_parameters=service_parameters,
+        )
+        key = request_key(method, params)
+        assert self._producer is not None
+        try:
+            await self._producer.send_and_wait(
+                topic, value, key=None if key is None else key.encode(), headers=headers
+            )
+        except KafkaError as exc:
+            raise KafkaTransportError(f"could not produce {method} to {topic}: {exc!r}") from exc
+
+    async def aclose(self) -> None:
+        """Stop, fail waiting calls, and delete the private reply topic. Idempotent."""
+        async with self._lock:
+            self._closed = True
+            await self._stop()
+
+    async def _stop(self) -> None:
+        if self._router is not None:
+            await self._router.aclose()
+            self._router = None
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+            if self._fixed_reply_to is None:
+                await self._delete_reply_topic()
+
+    async def _delete_reply_topic(self) -> None:
+        admin = AIOKafkaAdminClient(**self.config.client_options())
+        with contextlib.suppress(KafkaError):
+            await admin.start()
+            await admin.delete_topics([self._reply_to.topic])
+        await admin.close()
+
+
+def _body(reply: Reply) -> dict[str, Any]:
+    if reply.body is None or reply.kind is ReplyKind.END:
+        raise KafkaTransportError(f"reply {reply.correlation_id} has no body")
+    return reply.body
+
+
+def _timeout(agent: str, topic: str, method: str, seconds: float) -> KafkaTimeoutError:
+    return KafkaTimeoutError(
+        f"no reply from agent {agent!r} to {method} on topic {topic!r} within {seconds:g} s "
+        "(is the agent running?)"
+    )

@@ -1,0 +1,1 @@
+"""Server side of the binding: `KafkaConsumerHandler` and what it stands on."""

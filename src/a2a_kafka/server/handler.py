@@ -1,0 +1,312 @@
+"""`KafkaConsumerHandler`: serves an agent's request topic with a2a's `RequestHandler`.
+
+Contract:
+
+- **Group.** Every instance of an agent joins the consumer group
+  ``a2a.agent.<name>`` (configurable); each request is handled by one instance.
+- **Concurrency.** Up to ``max_in_flight`` requests run at once, each in its own
+  task, so a long stream never blocks other requests. When full, fetching is
+  paused (memory stays bounded) and resumed as requests finish.
+- **Commits.** Offsets are committed only up to the oldest unfinished request of
+  each partition, after the replies were acknowledged by the broker: a crash
+  redelivers every unfinished request instead of dropping it.
+- **Replies.** To the reply topic and partition named in the request's headers.
+- **Bad input.** A malformed request gets a JSON-RPC error reply when it has a
+  reply address, one log line, and the consumer carries on.
+- **Shutdown.** `aclose()` stops fetching, lets in-flight requests finish
+  (bounded by ``drain_timeout``), commits, then leaves the group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from a2a.server.jsonrpc_models import InvalidRequestError
+from a2a.server.request_handlers.request_handler import RequestHandler
+from a2a.types.a2a_pb2 import AgentCard
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.errors import BrokerError
+from a2a_kafka.registry import publish_card, with_kafka_interface
+from a2a_kafka.server import router
+from a2a_kafka.server.offsets import OffsetTracker
+from a2a_kafka.topics import AgentTopics, ensure_topics
+from a2a_kafka.wire import (
+    MalformedRecordError,
+    ReplyAddress,
+    ReplyKind,
+    RequestMeta,
+    decode_request_meta,
+    encode_reply,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class KafkaConsumerHandler:
+    """Consumes ``agent.<name>.requests`` and answers through ``request_handler``.
+
+    Args:
+        agent: the agent's name.
+        request_handler: a2a's handler, e.g. ``DefaultRequestHandler(executor, task_store)``.
+        config: the cluster and client settings.
+        agent_card: published to the card registry on start, with a Kafka interface added.
+        group_id: the consumer group; ``a2a.agent.<name>`` by default.
+        max_in_flight: bound on concurrently running requests of this instance.
+        max_request_bytes: larger request records are rejected with an error reply.
+        drain_timeout: seconds `aclose()` waits for in-flight requests.
+        context_builder: builds each request's ``ServerCallContext`` (authentication hook).
+    """
+
+    def __init__(
+        self,
+        agent: str,
+        request_handler: RequestHandler,
+        config: KafkaConfig,
+        *,
+        agent_card: AgentCard | None = None,
+        group_id: str | None = None,
+        max_in_flight: int = 64,
+        max_request_bytes: int = 8 * 1024 * 1024,
+        drain_timeout: float = 30.0,
+        context_builder: router.ContextBuilder = router.default_context,
+    ) -> None:
+        self.agent = agent
+        self.topics = AgentTopics.of(config, agent)
+        self.config = config
+        self.group_id = group_id or config.topic(f"a2a.agent.{agent}")
+        self._handler = request_handler
+        self._card = agent_card
+        self._max_in_flight = max_in_flight
+        self._max_request_bytes = max_request_bytes
+        self._drain_timeout = drain_timeout
+        self._build_context = context_builder
+        self._offsets = OffsetTracker()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slot_freed = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.stats: dict[str, int] = {"handled": 0, "rejected": 0, "expired": 0, "unroutable": 0}
+
+    async def __aenter__(self) -> KafkaConsumerHandler:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        """Create topics, join the group, publish the card; returns once assigned."""
+        if self._loop_task is not None:
+            return
+        await ensure_topics(self.config, [self.topics.requests, self.topics.responses])
+        try:
+            self._producer = AIOKafkaProducer(
+                **self.config.client_options(),
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=0,
+                **self.config.producer_options,
+            )
+            await self._producer.start()
+            self._consumer = AIOKafkaConsumer(
+                **{
+                    **self.config.client_options(),
+                    "group_id": self.group_id,
+                    "enable_auto_commit": False,
+                    "auto_offset_reset": "earliest",
+                    "fetch_max_wait_ms": 100,
+                    **self.config.consumer_options,
+                }
+            )
+            await self._consumer.start()
+            assigned = asyncio.Event()
+            self._consumer.subscribe([self.topics.requests], listener=_Rebalance(self, assigned))
+            self._loop_task = asyncio.create_task(self._run(), name=f"a2a-kafka-{self.agent}")
+            await self._wait_assigned(assigned)
+            if self._card is not None:
+                card = with_kafka_interface(self._card, self.config, self.agent)
+                await publish_card(self._producer, self.config, self.agent, card)
+        except KafkaError as exc:
+            await self.aclose()
+            raise BrokerError(f"agent {self.agent!r} cannot start on Kafka: {exc!r}") from exc
+
+    async def _wait_assigned(self, assigned: asyncio.Event) -> None:
+        assert self._loop_task is not None
+        waiter = asyncio.ensure_future(assigned.wait())
+        done, _ = await asyncio.wait({waiter, self._loop_task}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            self._loop_task.result()  # re-raises the loop's failure
+
+    async def serve_forever(self) -> None:
+        """Start if needed and run until `aclose()` is called or the loop fails."""
+        await self.start()
+        assert self._loop_task is not None
+        await asyncio.shield(self._loop_task)
+
+    async def _run(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while not self._stopping:
+            free = self._max_in_flight - len(self._tasks)
+            if free <= 0:
+                consumer.pause(*consumer.assignment())
+                self._slot_freed.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.5):
+                        await self._slot_freed.wait()
+                await self._commit()
+                continue
+            consumer.resume(*consumer.paused())
+            batches = await consumer.getmany(timeout_ms=200, max_records=free)
+            for tp, records in batches.items():
+                for record in records:
+                    self._offsets.started(tp, record.offset)
+                    self._spawn(tp, record)
+            await self._commit()
+
+    def _spawn(self, tp: TopicPartition, record: ConsumerRecord[Any, Any]) -> None:
+        task = asyncio.create_task(self._process(record))
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            self._offsets.finished(tp, record.offset)
+            self._slot_freed.set()
+
+        task.add_done_callback(done)
+
+    async def _process(self, record: ConsumerRecord[Any, Any]) -> None:
+        where = f"{record.topic}/{record.partition}@{record.offset}"
+        try:
+            meta = decode_request_meta(record.headers)
+        except MalformedRecordError as exc:
+            self.stats["unroutable"] += 1
+            logger.warning("%s: unroutable request: %s", where, exc)
+            return
+        if meta.reply_to is None or meta.correlation_id is None:
+            self.stats["unroutable"] += 1
+            logger.warning("%s: request without reply address or correlation id", where)
+            return
+        if meta.expired():
+            self.stats["expired"] += 1
+            logger.info("%s: skipped, the caller's deadline has passed", where)
+            return
+        try:
+            await self._answer(record, meta.correlation_id, meta.reply_to, meta)
+        except KafkaError as exc:
+            logger.error("%s: could not send the reply: %r", where, exc)
+
+    async def _answer(
+        self, record: ConsumerRecord[Any, Any], cid: str, to: ReplyAddress, meta: RequestMeta
+    ) -> None:
+        value: bytes | None = record.value
+        if value is not None and len(value) > self._max_request_bytes:
+            await self._reply_rejected(
+                cid,
+                to,
+                router.RejectedError(cid, InvalidRequestError(message="Payload too large")),
+            )
+            return
+        try:
+            call = router.parse(value, meta, self._build_context)
+        except router.RejectedError as rejected:
+            await self._reply_rejected(cid, to, rejected)
+            return
+        self.stats["handled"] += 1
+        if not call.streaming:
+            body = await router.unary(self._handler, call)
+            await self._send(to, cid, ReplyKind.RESULT, 0, body)
+            return
+        sends: list[Awaitable[Any]] = []
+        sequence = 0
+        async for body in router.stream(self._handler, call):
+            sends.append(await self._enqueue(to, cid, ReplyKind.EVENT, sequence, body))
+            sequence += 1
+        sends.append(await self._enqueue(to, cid, ReplyKind.END, sequence, None))
+        await asyncio.gather(*sends)
+
+    async def _reply_rejected(
+        self, cid: str, to: ReplyAddress, rejected: router.RejectedError
+    ) -> None:
+        self.stats["rejected"] += 1
+        logger.warning("rejected request %s: %s", cid, rejected)
+        await self._send(to, cid, ReplyKind.RESULT, 0, rejected.response)
+
+    async def _enqueue(
+        self, to: ReplyAddress, cid: str, kind: ReplyKind, seq: int, body: dict[str, Any] | None
+    ) -> Awaitable[Any]:
+        value, headers = encode_reply(cid, kind, seq, body)
+        assert self._producer is not None
+        delivery: Awaitable[Any] = await self._producer.send(
+            to.topic, value, key=cid.encode(), partition=to.partition, headers=headers
+        )
+        return delivery
+
+    async def _send(
+        self, to: ReplyAddress, cid: str, kind: ReplyKind, seq: int, body: dict[str, Any] | None
+    ) -> None:
+        await (await self._enqueue(to, cid, kind, seq, body))
+
+    async def _commit(self, partitions: set[TopicPartition] | None = None) -> None:
+        positions = self._offsets.committable(partitions)
+        if not positions or self._consumer is None:
+            return
+        try:
+            await self._consumer.commit(positions)
+        except (CommitFailedError, KafkaError) as exc:  # a rebalance: the new owner redelivers
+            logger.warning("commit of %s failed: %r", self.agent, exc)
+            return
+        self._offsets.mark_committed(positions)
+
+    async def _drain(self, partitions: set[TopicPartition] | None = None) -> None:
+        """Wait (bounded) for in-flight requests, of ``partitions`` or all, then commit."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._drain_timeout):
+                while self._tasks and (
+                    partitions is None or any(self._offsets.in_flight(tp) for tp in partitions)
+                ):
+                    self._slot_freed.clear()
+                    await self._slot_freed.wait()
+        await self._commit(partitions)
+
+    async def aclose(self) -> None:
+        """Stop fetching, drain in-flight requests, commit, leave the group. Idempotent."""
+        self._stopping = True
+        if self._loop_task is not None:
+            with contextlib.suppress(asyncio.CancelledError, KafkaError):
+                await self._loop_task
+            self._loop_task = None
+        if self._consumer is not None:
+            await self._drain()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._consumer.stop()
+            self._consumer = None
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: KafkaConsumerHandler, assigned: asyncio.Event) -> None:
+        self._owner = owner
+        self._assigned = assigned
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._owner._drain(set(revoked))
+        self._owner._offsets.forget(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._assigned.set()

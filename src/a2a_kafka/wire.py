@@ -1,0 +1,193 @@
+"""The record format of the A2A Kafka binding: values, headers and keys.
+
+A request record's value is a JSON-RPC 2.0 request object of A2A's JSON-RPC
+binding (``{"jsonrpc": "2.0", "id": ..., "method": "SendMessage", "params":
+{...}}``); a reply record's value is the matching JSON-RPC response object, so
+plain Kafka tools show readable A2A traffic. Transport metadata travels in
+headers whose names start with ``a2a-kafka-``; every other header of a request
+is an A2A service parameter (``A2A-Version``, ``A2A-Extensions``,
+``Authorization``, ...) or W3C trace context (``traceparent``, ``tracestate``).
+
+See ``docs/binding.md`` for the normative description.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+PREFIX = "a2a-kafka-"
+CORRELATION_ID = "a2a-kafka-correlation-id"
+"""Request and reply: the id that pairs replies with their request (= JSON-RPC id)."""
+REPLY_TOPIC = "a2a-kafka-reply-topic"
+"""Request: the topic the server must produce replies to."""
+REPLY_PARTITION = "a2a-kafka-reply-partition"
+"""Request: the partition of ``REPLY_TOPIC`` the server must produce replies to."""
+DEADLINE = "a2a-kafka-deadline"
+"""Request: Unix time in milliseconds after which the caller no longer waits."""
+KIND = "a2a-kafka-kind"
+"""Reply: ``result`` (the one reply of a unary call), ``event`` (a stream item) or ``end``."""
+SEQUENCE = "a2a-kafka-seq"
+"""Reply: 0-based position of the record within its reply stream."""
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class ReplyKind(StrEnum):
+    """What a reply record is."""
+
+    RESULT = "result"
+    EVENT = "event"
+    END = "end"
+
+
+class MalformedRecordError(ValueError):
+    """A record does not follow the binding; the message says how."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyAddress:
+    """Where the replies to a request go."""
+
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMeta:
+    """The transport metadata of a request record, read from its headers."""
+
+    correlation_id: str | None
+    reply_to: ReplyAddress | None
+    deadline: float | None
+    """Unix time in seconds, or None for no deadline."""
+    service_parameters: dict[str, str]
+
+    def expired(self, now: float | None = None) -> bool:
+        """Whether the caller has stopped waiting for this request."""
+        return self.deadline is not None and (now or time.time()) > self.deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A decoded reply record."""
+
+    correlation_id: str
+    kind: ReplyKind
+    sequence: int
+    body: dict[str, Any] | None
+    """The JSON-RPC response object; None for ``end``."""
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact UTF-8 JSON (non-ASCII kept as is, like a2a-sdk's SSE path)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encode_request(
+    method: str,
+    params: dict[str, Any],
+    *,
+    correlation_id: str,
+    reply_to: ReplyAddress,
+    deadline: float | None,
+    service_parameters: Mapping[str, str],
+) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The value and headers of a request record."""
+    body = {"jsonrpc": "2.0", "id": correlation_id, "method": method, "params": params}
+    headers = [(name, value.encode()) for name, value in service_parameters.items()]
+    headers += [
+        (CORRELATION_ID, correlation_id.encode()),
+        (REPLY_TOPIC, reply_to.topic.encode()),
+        (REPLY_PARTITION, str(reply_to.partition).encode()),
+    ]
+    if deadline is not None:
+        headers.append((DEADLINE, str(int(deadline * 1000)).encode()))
+    return dumps(body), headers
+
+
+def decode_request_meta(headers: Headers) -> RequestMeta:
+    """Read a request's metadata; missing fields are None, bad ones raise."""
+    found: dict[str, str] = {}
+    params: dict[str, str] = {}
+    for name, raw in headers:
+        try:
+            value = raw.decode()
+        except (UnicodeDecodeError, AttributeError):
+            raise MalformedRecordError(f"header {name!r} is not UTF-8 text") from None
+        if name.startswith(PREFIX):
+            found[name] = value
+        else:
+            params[name] = value
+    return RequestMeta(
+        correlation_id=found.get(CORRELATION_ID) or None,
+        reply_to=_reply_address(found),
+        deadline=_deadline(found.get(DEADLINE)),
+        service_parameters=params,
+    )
+
+
+def _reply_address(found: Mapping[str, str]) -> ReplyAddress | None:
+    topic, partition = found.get(REPLY_TOPIC), found.get(REPLY_PARTITION, "0")
+    if not topic:
+        return None
+    if not partition.isdigit():
+        raise MalformedRecordError(f"{REPLY_PARTITION} {partition!r} is not a partition number")
+    return ReplyAddress(topic, int(partition))
+
+
+def _deadline(raw: str | None) -> float | None:
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise MalformedRecordError(f"{DEADLINE} {raw!r} is not Unix time in milliseconds")
+    return int(raw) / 1000
+
+
+def encode_reply(
+    correlation_id: str, kind: ReplyKind, sequence: int, body: dict[str, Any] | None
+) -> tuple[bytes | None, list[tuple[str, bytes]]]:
+    """The value and headers of a reply record."""
+    headers = [
+        (CORRELATION_ID, correlation_id.encode()),
+        (KIND, kind.value.encode()),
+        (SEQUENCE, str(sequence).encode()),
+    ]
+    return (None if body is None else dumps(body)), headers
+
+
+def decode_reply(headers: Headers, value: bytes | None) -> Reply:
+    """Decode a reply record; raises `MalformedRecordError` on anything else."""
+    meta = {name: raw.decode(errors="replace") for name, raw in headers if name.startswith(PREFIX)}
+    correlation_id = meta.get(CORRELATION_ID)
+    if not correlation_id:
+        raise MalformedRecordError(f"reply without {CORRELATION_ID} header")
+    try:
+        kind = ReplyKind(meta.get(KIND, ReplyKind.RESULT))
+        sequence = int(meta.get(SEQUENCE, "0"))
+        body = None if kind is ReplyKind.END else json.loads(value or b"")
+    except ValueError as exc:
+        raise MalformedRecordError(f"bad reply {correlation_id}: {exc}") from None
+    if body is not None and not isinstance(body, dict):
+        raise MalformedRecordError(f"reply {correlation_id} is not a JSON-RPC response object")
+    return Reply(correlation_id, kind, sequence, body)
+
+
+def request_key(method: str, params: Mapping[str, Any]) -> str | None:
+    """The record key that keeps one conversation or task on one partition.
+
+    Messages are keyed by their context id (else task id); task operations by
+    task id. None (Kafka's sticky partitioner) when the request names neither.
+    """
+    if method in ("SendMessage", "SendStreamingMessage"):
+        message = params.get("message") or {}
+        key = message.get("contextId") or message.get("taskId")
+    elif method in ("GetTask", "CancelTask", "SubscribeToTask"):
+        key = params.get("id")
+    else:
+        key = params.get("taskId")
+    return key if isinstance(key, str) and key else None
