@@ -1,0 +1,114 @@
+"""pytest fixtures for a2a-kafka: a real Kafka cluster and fresh names per test.
+
+Enable with ``pytest_plugins = ["a2a_kafka.pytest_plugin"]`` in ``conftest.py``.
+
+- ``kafka_config`` (session): a `KafkaConfig` for a running cluster, from
+  `a2a_kafka.testing.kafka_cluster_info`: ``KAFKA_BOOTSTRAP_SERVERS``, the running
+  local broker, or a private broker started for the session and stopped after it.
+  When no cluster can be had, tests using it *fail* under ``CI=true`` and are
+  skipped elsewhere, with the one-line reason.
+- ``unique_names``: `UniqueNames`, fresh topic / group / agent names per test.
+
+Tests that use ``kafka_config`` get the ``kafka`` marker (``-m "not kafka"``
+runs the rest). The header and the summary say which broker and version ran.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import NoReturn
+
+import pytest
+import pytest_asyncio
+
+from a2a_kafka.broker import KAFKA_VERSION
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.errors import A2AKafkaError
+from a2a_kafka.testing import ClusterInfo, kafka_cluster_info
+
+_INFO = pytest.StashKey[ClusterInfo]()
+
+
+class UniqueNames:
+    """Makes names no other test (or earlier run) uses: ``<kind>-<test>-<label>-<random>``."""
+
+    def __init__(self, test_name: str) -> None:
+        self._test = re.sub(r"[^A-Za-z0-9]+", "-", test_name).strip("-")[:40] or "test"
+
+    def _make(self, kind: str, label: str) -> str:
+        parts = [kind, self._test, label, uuid.uuid4().hex[:8]]
+        return "-".join(p for p in parts if p)
+
+    def topic(self, label: str = "") -> str:
+        """A topic name (valid Kafka topic characters only)."""
+        return self._make("t", label)
+
+    def group(self, label: str = "") -> str:
+        """A consumer group id."""
+        return self._make("g", label)
+
+    def agent(self, label: str = "") -> str:
+        """An agent name, valid for `a2a_kafka.topics.check_agent_name`."""
+        return self._make("a", label)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if servers:
+        return f"kafka: existing cluster at {servers} (KAFKA_BOOTSTRAP_SERVERS)"
+    return (
+        f"kafka: local Apache Kafka {KAFKA_VERSION} broker (KRaft), "
+        "the running one or one started for this session on first use"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "kafka_config" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kafka)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    info = terminalreporter.config.stash.get(_INFO, None)
+    if info is not None:
+        terminalreporter.write_line(f"kafka: used {info.describe()}")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def kafka_config(pytestconfig: pytest.Config) -> AsyncIterator[KafkaConfig]:
+    """A `KafkaConfig` for a running Kafka cluster, shared by the session."""
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            info = await stack.enter_async_context(kafka_cluster_info())
+        except A2AKafkaError as exc:
+            _no_cluster(str(exc))
+        pytestconfig.stash[_INFO] = info
+        _announce(pytestconfig, f"kafka: {info.describe()}")
+        yield info.config
+
+
+@pytest.fixture
+def unique_names(request: pytest.FixtureRequest) -> UniqueNames:
+    """Fresh topic, group and agent names for this test."""
+    return UniqueNames(request.node.name)
+
+
+def _no_cluster(reason: str) -> NoReturn:
+    message = f"no Kafka cluster for the tests: {reason}"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _announce(config: pytest.Config, line: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.write_line(line)
