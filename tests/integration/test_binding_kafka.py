@@ -1,0 +1,278 @@
+"""What only the Kafka binding has to prove: volume, reply routing, dead servers, bad records."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from a2a.client import Client, ClientCallContext
+from a2a.helpers import get_artifact_text, get_message_text
+from a2a.types.a2a_pb2 import (
+    AgentCard,
+    GetTaskRequest,
+    Message,
+    Part,
+    Role,
+    SendMessageRequest,
+    StreamResponse,
+    TaskState,
+)
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from scripted_agent import agent_card, request_handler
+
+from a2a_kafka import (
+    AgentNotFoundError,
+    AgentRegistry,
+    KafkaClients,
+    KafkaConfig,
+    KafkaConsumerHandler,
+    KafkaTimeoutError,
+    KafkaTransport,
+    Requester,
+    with_kafka_interface,
+)
+from a2a_kafka.pytest_plugin import UniqueNames
+from a2a_kafka.topics import AgentTopics
+from a2a_kafka.wire import ReplyAddress, encode_request
+
+HERE = Path(__file__).parent
+
+
+def user_message(text: str, context_id: str = "") -> SendMessageRequest:
+    return SendMessageRequest(
+        message=Message(
+            role=Role.ROLE_USER,
+            message_id=str(uuid.uuid4()),
+            parts=[Part(text=text)],
+            context_id=context_id,
+        )
+    )
+
+
+async def collect(stream: AsyncIterator[StreamResponse]) -> list[StreamResponse]:
+    return [event async for event in stream]
+
+
+@pytest.fixture
+async def served(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> AsyncIterator[tuple[str, AgentCard]]:
+    name = unique_names.agent()
+    card = with_kafka_interface(agent_card(name), kafka_config, name)
+    async with KafkaConsumerHandler(name, request_handler(card), kafka_config, agent_card=card):
+        yield name, card
+
+
+async def test_a_stream_of_1000_events_arrives_complete_and_in_order(
+    kafka_config: KafkaConfig, served: tuple[str, AgentCard]
+) -> None:
+    _, card = served
+    async with KafkaClients(kafka_config) as clients:
+        events = await collect(clients.create(card).send_message(user_message("stream 1000")))
+    numbers = [
+        get_message_text(e.status_update.status.message)
+        for e in events
+        if e.HasField("status_update")
+        and e.status_update.status.state == TaskState.TASK_STATE_WORKING
+    ]
+    assert numbers == [str(i) for i in range(1000)]
+    assert events[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+
+
+async def test_200_concurrent_requests_from_4_callers_each_get_their_own_reply(
+    kafka_config: KafkaConfig, served: tuple[str, AgentCard]
+) -> None:
+    name, card = served
+    transports = [KafkaTransport.create(kafka_config, name, card) for _ in range(4)]
+
+    async def ask(i: int) -> tuple[str, str]:
+        transport = transports[i % 4]
+        response = await transport.send_message(user_message(f"echo caller-{i % 4}-req-{i}"))
+        return f"echo: caller-{i % 4}-req-{i}", get_artifact_text(response.task.artifacts[0])
+
+    try:
+        pairs = await asyncio.gather(*(ask(i) for i in range(200)))
+        assert all(expected == got for expected, got in pairs)
+        # Each caller's private reply topic holds exactly its own 50 replies.
+        for transport in transports:
+            assert await _records_in(kafka_config, transport._requester.reply_to) == 50
+    finally:
+        for transport in transports:
+            await transport.close()
+
+
+async def _records_in(config: KafkaConfig, address: ReplyAddress) -> int:
+    consumer = AIOKafkaConsumer(**config.client_options())
+    await consumer.start()
+    try:
+        tp = TopicPartition(address.topic, address.partition)
+        return int((await consumer.end_offsets([tp]))[tp])
+    finally:
+        await consumer.stop()
+
+
+async def test_messages_of_one_conversation_share_a_partition(
+    kafka_config: KafkaConfig, served: tuple[str, AgentCard]
+) -> None:
+    name, card = served
+    async with KafkaClients(kafka_config) as clients:
+        client = clients.create(card)
+        for _ in range(6):
+            await collect(client.send_message(user_message("echo same", context_id="ctx-42")))
+    consumer = AIOKafkaConsumer(
+        AgentTopics.of(kafka_config, name).requests,
+        **kafka_config.client_options(),
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        batches = await consumer.getmany(timeout_ms=5000)
+    finally:
+        await consumer.stop()
+    partitions = {tp.partition for tp, records in batches.items() if records}
+    assert len(partitions) == 1
+    assert sum(len(r) for r in batches.values()) == 6
+
+
+async def test_no_server_gives_a_timeout_naming_agent_and_topic(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    name = unique_names.agent()
+    transport = KafkaTransport.create(kafka_config, name)
+    started = time.monotonic()
+    try:
+        with pytest.raises(KafkaTimeoutError, match=rf"{name}.*agent\.{name}\.requests"):
+            await transport.send_message(
+                user_message("echo anyone?"), context=ClientCallContext(timeout=1.5)
+            )
+    finally:
+        await transport.close()
+    assert 1.5 <= time.monotonic() - started < 10
+
+
+async def test_a_server_killed_mid_stream_ends_the_stream_with_a_timeout(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    name = unique_names.agent()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(HERE / "serve_scripted.py"),
+        kafka_config.bootstrap_servers,
+        name,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(HERE)},
+    )
+    try:
+        assert server.stdout is not None
+        assert (await server.stdout.readline()).strip() == b"ready"
+        card = with_kafka_interface(agent_card(name), kafka_config, name)
+        async with KafkaClients(kafka_config) as clients:
+            stream = clients.create(card).send_message(
+                user_message("hold"), context=ClientCallContext(timeout=2.0)
+            )
+            first = await anext(stream)
+            assert first.task.id
+            server.send_signal(signal.SIGKILL)
+            started = time.monotonic()
+            with pytest.raises(KafkaTimeoutError):
+                await collect(stream)
+            assert time.monotonic() - started < 10
+    finally:
+        if server.returncode is None:
+            server.kill()
+        await server.wait()
+
+
+async def test_malformed_records_get_error_replies_and_the_server_keeps_serving(
+    kafka_config: KafkaConfig, served: tuple[str, AgentCard]
+) -> None:
+    name, card = served
+    topic = AgentTopics.of(kafka_config, name).requests
+    requester = Requester(kafka_config)
+    await requester.start()
+    router = requester._router
+    assert router is not None
+    producer = AIOKafkaProducer(**kafka_config.client_options())
+    await producer.start()
+    bad_values = [
+        b"not json at all",
+        b"[1, 2, 3]",
+        json.dumps({"jsonrpc": "1.0", "id": 1, "method": "GetTask"}).encode(),
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "NoSuchMethod"}).encode(),
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "GetTask", "params": {"id": 7}}).encode(),
+        b"\xff\xfe binary",
+    ]
+    expected_codes = {-32700, -32600, -32601, -32602}
+    pending = []
+    try:
+        async with KafkaClients(kafka_config) as clients:
+            client = clients.create(card)
+            good = []
+            for i in range(100):
+                value = bad_values[i % len(bad_values)]
+                cid = str(uuid.uuid4())
+                _, headers = encode_request(
+                    "x",
+                    {},
+                    correlation_id=cid,
+                    reply_to=requester.reply_to,
+                    deadline=None,
+                    service_parameters={"A2A-Version": "1.0"},
+                )
+                if i % 10 == 9:
+                    headers = []  # no reply address: logged and skipped
+                else:
+                    pending.append(router.register(cid))
+                await producer.send_and_wait(topic, value, headers=headers)
+                if i % 5 == 0:
+                    good.append(
+                        asyncio.ensure_future(
+                            collect(client.send_message(user_message(f"echo {i}")))
+                        )
+                    )
+            results = await asyncio.gather(*good)
+            assert all(
+                r[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED for r in results
+            )
+            codes = [(await p.get(10)).body["error"]["code"] for p in pending]  # type: ignore[index]
+            assert len(codes) == 90
+            assert set(codes) <= expected_codes
+            # still serving after the flood
+            final = await collect(client.send_message(user_message("echo after")))
+            assert final[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+    finally:
+        await producer.stop()
+        await requester.aclose()
+
+
+async def test_registry_resolves_cards_by_name_and_skill(
+    kafka_config: KafkaConfig, served: tuple[str, AgentCard]
+) -> None:
+    name, _ = served
+    registry = AgentRegistry(kafka_config)
+    card = await registry.get(name)
+    assert card.name == name
+    assert card.supported_interfaces[0].url.endswith(f"/{name}")
+    assert name in await registry.find_by_skill("echo")
+    with pytest.raises(AgentNotFoundError, match="no-such-agent"):
+        await registry.get("no-such-agent")
+
+
+async def test_connect_by_name_through_the_registry(
+    kafka_config: KafkaConfig, served: tuple[str, AgentCard]
+) -> None:
+    name, _ = served
+    async with KafkaClients(kafka_config) as clients:
+        client: Client = await clients.connect(name)
+        events = await collect(client.send_message(user_message("echo by name")))
+        task = events[0].task
+        fetched = await client.get_task(GetTaskRequest(id=task.id))
+    assert get_artifact_text(fetched.artifacts[0]) == "echo: by name"
