@@ -7,6 +7,7 @@ The first word of the user's text picks the behaviour:
 - ``stream <n>``: a task with ``n`` WORKING updates numbered 0..n-1, then completed.
 - ``ask``: input-required "which race?"; the follow-up's text becomes the artifact.
 - ``hold``: WORKING, then waits until released (`release`) or cancelled.
+- ``sleep <s>``: WORKING, then completes after ``s`` seconds of (simulated) work.
 - ``headers``: an artifact listing the service parameters the server received.
 - ``fail``: raises inside the executor.
 """
@@ -89,6 +90,10 @@ class ScriptedAgent(AgentExecutor):
             await HELD.setdefault(up.task_id, asyncio.Event()).wait()
             await up.add_artifact([Part(text="released")], name="held")
             await up.complete()
+        elif command == "sleep":
+            await up.start_work(up.new_agent_message([Part(text="sleeping")]))
+            await asyncio.sleep(float(rest))  # the work itself: a slow agent
+            await up.complete()
         elif command == "headers":
             headers = context.call_context.state.get("headers", {}) if context.call_context else {}
             wanted = {k: v for k, v in headers.items() if k in ("authorization", "a2a-extensions")}
@@ -150,7 +155,8 @@ class _Server(uvicorn.Server):
 async def http_server(handler: DefaultRequestHandler, card: AgentCard) -> AsyncIterator[None]:
     """Serve ``handler`` over a2a's HTTP JSON-RPC routes (uvicorn) while inside."""
     app = Starlette(routes=[*create_agent_card_routes(card), *create_jsonrpc_routes(handler, "/")])
-    port = int(card.supported_interfaces[0].url.rsplit(":", 1)[1].strip("/"))
+    url = next(i.url for i in card.supported_interfaces if i.url.startswith("http"))
+    port = int(url.rsplit(":", 1)[1].strip("/"))
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     await server.ready.wait()

@@ -12,14 +12,16 @@ import sys
 from scripted_agent import agent_card, request_handler
 
 from a2a_kafka import KafkaConfig, KafkaConsumerHandler
+from a2a_kafka.server.run import serve_until_signal
 
 
 async def main(bootstrap: str, name: str) -> None:
     config = KafkaConfig(bootstrap_servers=bootstrap)
     card = agent_card(name)
-    async with KafkaConsumerHandler(name, request_handler(card), config, agent_card=card) as server:
-        print("ready", flush=True)
-        await server.serve_forever()
+    server = KafkaConsumerHandler(name, request_handler(card), config, agent_card=card)
+    await server.start()
+    print("ready", flush=True)
+    await serve_until_signal([server])
 
 
 if __name__ == "__main__":

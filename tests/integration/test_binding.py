@@ -295,3 +295,29 @@ async def test_extended_card_not_configured(
     ):
         with pytest.raises(ExtendedAgentCardNotConfiguredError):
             await clients.create(card).get_extended_agent_card(GetExtendedAgentCardRequest())
+
+
+async def test_one_agent_served_over_http_and_kafka_at_once(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    name = unique_names.agent()
+    url = f"http://127.0.0.1:{free_port()}/"
+    http = AgentInterface(
+        url=url, protocol_binding=TransportProtocol.JSONRPC, protocol_version="1.0"
+    )
+    card = with_kafka_interface(agent_card(name, [http]), kafka_config, name)
+    handler = request_handler(card)  # one handler, one task store, two transports
+    async with (
+        http_server(handler, card),
+        KafkaConsumerHandler(name, handler, kafka_config, agent_card=card),
+        KafkaClients(kafka_config) as clients,
+    ):
+        over_kafka = clients.create(card)
+        assert type(over_kafka._transport).__name__ == "KafkaTransport"  # type: ignore[attr-defined]
+        task = final_task(await collect(over_kafka.send_message(user_message("echo both"))))
+        over_http = ClientFactory(ClientConfig()).create(card)
+        try:
+            fetched = await over_http.get_task(GetTaskRequest(id=task.id))
+        finally:
+            await over_http.close()
+    assert get_artifact_text(fetched.artifacts[0]) == "echo: both"

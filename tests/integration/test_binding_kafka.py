@@ -162,17 +162,8 @@ async def test_a_server_killed_mid_stream_ends_the_stream_with_a_timeout(
     kafka_config: KafkaConfig, unique_names: UniqueNames
 ) -> None:
     name = unique_names.agent()
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(HERE / "serve_scripted.py"),
-        kafka_config.bootstrap_servers,
-        name,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(HERE)},
-    )
+    server = await start_server_process(kafka_config, name)
     try:
-        assert server.stdout is not None
-        assert (await server.stdout.readline()).strip() == b"ready"
         card = with_kafka_interface(agent_card(name), kafka_config, name)
         async with KafkaClients(kafka_config) as clients:
             stream = clients.create(card).send_message(
@@ -189,6 +180,37 @@ async def test_a_server_killed_mid_stream_ends_the_stream_with_a_timeout(
         if server.returncode is None:
             server.kill()
         await server.wait()
+
+
+async def test_sigterm_drains_in_flight_requests_before_leaving(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    name = unique_names.agent()
+    server = await start_server_process(kafka_config, name)
+    card = with_kafka_interface(agent_card(name), kafka_config, name)
+    async with KafkaClients(kafka_config) as clients:
+        stream = clients.create(card).send_message(user_message("sleep 1.5"))
+        first = await anext(stream)
+        assert first.task.id
+        server.send_signal(signal.SIGTERM)
+        rest = await collect(stream)
+    assert rest[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+    assert await server.wait() == 0
+
+
+async def start_server_process(config: KafkaConfig, name: str) -> asyncio.subprocess.Process:
+    """The scripted agent in its own process, returned once it serves."""
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(HERE / "serve_scripted.py"),
+        config.bootstrap_servers,
+        name,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(HERE)},
+    )
+    assert server.stdout is not None
+    assert (await server.stdout.readline()).strip() == b"ready"
+    return server
 
 
 async def test_malformed_records_get_error_replies_and_the_server_keeps_serving(
