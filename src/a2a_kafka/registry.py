@@ -107,10 +107,11 @@ class AgentRegistry:
         """The card of ``agent``; `AgentNotFoundError` if none is registered."""
         cards = await self.cards()
         if agent not in cards:
-            known = ", ".join(sorted(cards)) or "none"
+            names = sorted(cards)
+            known = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
             raise AgentNotFoundError(
                 f"no agent named {agent!r} is registered on {self.config.bootstrap_servers} "
-                f"(registered: {known})"
+                f"(registered: {known or 'none'}); is it running? `a2a-kafka agents` lists them"
             )
         return cards[agent]
 
