@@ -86,9 +86,9 @@ async def ensure_formatted(
     output, _ = await proc.communicate()
     if proc.returncode != 0:
         raise broker_error(
-            f"formatting the broker storage in {layout.data} failed:\n"
-            f"{tail(output.decode(errors='replace'))}\n",
-            f"delete {layout.home} and retry",
+            f"formatting the broker storage in {layout.data} failed",
+            f"see the tool's output (below), delete {layout.home} and retry",
+            details=f"kafka.tools.StorageTool output:\n{tail(output.decode(errors='replace'))}",
         )
     record.write_text(json.dumps(wanted))
 

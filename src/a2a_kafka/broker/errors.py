@@ -10,9 +10,13 @@ USE_EXISTING = (
 )
 
 
-def broker_error(problem: str, remedy: str) -> LocalBrokerError:
-    """``problem; remedy, or use an existing cluster ...`` as a `LocalBrokerError`."""
-    return LocalBrokerError(f"{problem}; {remedy}, {USE_EXISTING}")
+def broker_error(problem: str, remedy: str, details: str = "") -> LocalBrokerError:
+    """``problem; remedy, or use an existing cluster ...`` as a `LocalBrokerError`.
+
+    The first line is the whole message; ``details`` (a log tail) follow it.
+    """
+    message = f"{problem}; {remedy}, {USE_EXISTING}"
+    return LocalBrokerError(f"{message}\n{details}" if details else message)
 
 
 def tail(text: str, lines: int = 15) -> str:

@@ -178,15 +178,15 @@ class LocalBroker:
         while not await probe.answers(HOST, port, within=1.0):
             if not process.is_broker(pid, self.layout.properties):
                 raise broker_error(
-                    f"the Kafka broker (pid {pid}) exited during start-up; "
-                    f"end of {self.layout.log_file}:\n{self._log_tail()}\n",
-                    "fix the cause above and retry",
+                    f"the Kafka broker (pid {pid}) exited during start-up",
+                    "fix the cause shown at the end of its log (below) and retry",
+                    details=self._log_tail(),
                 )
             if loop.time() >= deadline:
                 raise broker_error(
-                    f"the Kafka broker (pid {pid}) did not answer on {HOST}:{port} in time; "
-                    f"end of {self.layout.log_file}:\n{self._log_tail()}\n",
-                    "stop it with `a2a-kafka broker stop` and retry",
+                    f"the Kafka broker (pid {pid}) did not answer on {HOST}:{port} in time",
+                    "see the end of its log (below), then `a2a-kafka broker stop` and retry",
+                    details=self._log_tail(),
                 )
             await asyncio.sleep(0.1)
 
@@ -221,8 +221,8 @@ class LocalBroker:
         try:
             text = self.layout.log_file.read_text(errors="replace")
         except OSError:
-            return "    (no log)"
-        return tail(text, 20)
+            text = "(no log)"
+        return f"end of {self.layout.log_file}:\n{tail(text, 20)}"
 
     @contextlib.asynccontextmanager
     async def _locked(self) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 from pathlib import Path
 
 
@@ -29,10 +30,28 @@ def spawn(command: list[str], log_file: Path, *, detach: bool) -> int:
             (os.POSIX_SPAWN_DUP2, log, 1),
             (os.POSIX_SPAWN_DUP2, log, 2),
         ]
-        return os.posix_spawn(command[0], command, os.environ, file_actions=actions, setsid=detach)
+        pid = os.posix_spawn(command[0], command, os.environ, file_actions=actions, setsid=detach)
     finally:
         os.close(log)
         os.close(null)
+    _await_exec(pid)
+    return pid
+
+
+def _await_exec(pid: int, within: float = 5.0) -> None:
+    """Wait until ``pid`` shows its new command line (or is gone).
+
+    posix_spawn returns while the child is still inside execve, when
+    ``/proc/<pid>/cmdline`` is briefly empty; `is_broker` would then say no.
+    """
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes():
+                return
+        except OSError:
+            return
+        time.sleep(0.001)
 
 
 def is_broker(pid: int, properties: Path) -> bool:
