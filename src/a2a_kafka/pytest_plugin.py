@@ -85,7 +85,7 @@ async def kafka_config(pytestconfig: pytest.Config) -> AsyncIterator[KafkaConfig
         try:
             info = await stack.enter_async_context(kafka_cluster_info())
         except A2AKafkaError as exc:
-            _no_cluster(str(exc))
+            unavailable(f"no Kafka cluster for the tests: {exc}")
         pytestconfig.stash[_INFO] = info
         _announce(pytestconfig, f"kafka: {info.describe()}")
         yield info.config
@@ -97,11 +97,11 @@ def unique_names(request: pytest.FixtureRequest) -> UniqueNames:
     return UniqueNames(request.node.name)
 
 
-def _no_cluster(reason: str) -> NoReturn:
-    message = f"no Kafka cluster for the tests: {reason}"
+def unavailable(reason: str) -> NoReturn:
+    """Something a test needs (Kafka, Java, Maven) is missing: fail under CI, else skip."""
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 def _announce(config: pytest.Config, line: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -26,7 +27,9 @@ _NETWORK_HINTS = (
     "unreachable",
     "offline",
     "resolve",
+    "no plugin found",  # maven-dependency-plugin itself could not be downloaded
 )
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def find_java() -> str:
@@ -80,7 +83,7 @@ async def _download(mvn: str, work: Path) -> None:
     jars.mkdir(parents=True)
     pom = work / "pom.xml"
     pom.write_bytes(resources.files("a2a_kafka.broker").joinpath("pom.xml").read_bytes())
-    args = ("-B", "-q", "-f", str(pom), "dependency:copy-dependencies")
+    args = ("-B", "-q", "-Dstyle.color=never", "-f", str(pom), "dependency:copy-dependencies")
     props = ("-DincludeScope=runtime", f"-DoutputDirectory={jars}")
     proc = await asyncio.create_subprocess_exec(
         mvn,
@@ -93,7 +96,7 @@ async def _download(mvn: str, work: Path) -> None:
     )
     output, _ = await proc.communicate()
     if proc.returncode != 0 or not any(jars.glob(f"kafka_2.13-{KAFKA_VERSION}.jar")):
-        raise _maven_failure(output.decode(errors="replace"))
+        raise _maven_failure(_ANSI.sub("", output.decode(errors="replace")))
     (jars / _COMPLETE).write_text(f"{KAFKA_VERSION}\n")
 
 

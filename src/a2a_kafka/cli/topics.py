@@ -1,0 +1,50 @@
+"""``a2a-kafka topics create <agent>...``: the request and response topics of agents."""
+
+from __future__ import annotations
+
+import argparse
+
+from a2a_kafka.cli.common import Subparsers, cluster_config
+from a2a_kafka.topics import AgentTopics, check_agent_name, ensure_agent_topics
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``topics create``."""
+    parser = subparsers.add_parser("topics", help="manage the topics of agents")
+    actions = parser.add_subparsers(title="actions", metavar="<action>", required=True)
+    create = actions.add_parser(
+        "create",
+        help="create agent.<name>.requests and .responses (idempotent)",
+        description="Create each agent's request and response topics on the cluster of "
+        "KAFKA_BOOTSTRAP_SERVERS, else on the running local broker. Existing topics are kept.",
+    )
+    create.add_argument("agents", nargs="+", metavar="agent", type=_agent_name)
+    create.add_argument("--partitions", type=int, help="partitions of new topics (default 3)")
+    create.add_argument("--replication-factor", type=int, help="replication of new topics")
+    create.set_defaults(handler=_create)
+
+
+async def _create(args: argparse.Namespace) -> int:
+    overrides = {
+        name: value
+        for name, value in (
+            ("partitions", args.partitions),
+            ("replication_factor", args.replication_factor),
+        )
+        if value is not None
+    }
+    config = await cluster_config(**overrides)
+    created = set(await ensure_agent_topics(config, args.agents))
+    for agent in args.agents:
+        topics = AgentTopics.of(config, agent)
+        for name in (topics.requests, topics.responses):
+            print(f"{'created' if name in created else 'exists '}  {name}")
+    print(f"on {config.bootstrap_servers}")
+    return 0
+
+
+def _agent_name(value: str) -> str:
+    try:
+        return check_agent_name(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
