@@ -45,6 +45,26 @@ class AgentTopics:
         return cls(f"{base}.requests", f"{base}.responses", f"{base}.requests.dlq")
 
 
+async def existing_topics(config: KafkaConfig) -> set[str]:
+    """The names of the cluster's topics; raises `BrokerError` when unreachable."""
+    admin = AIOKafkaAdminClient(**config.client_options())
+    try:
+        await admin.start()
+        return set(await admin.list_topics())
+    except KafkaError as exc:
+        raise _unreachable(config, exc) from exc
+    finally:
+        await admin.close()
+
+
+def _unreachable(config: KafkaConfig, exc: KafkaError) -> BrokerError:
+    return BrokerError(
+        f"cannot reach Kafka at {config.bootstrap_servers} ({type(exc).__name__}): "
+        "start the local broker with `a2a-kafka broker start`, "
+        "or set KAFKA_BOOTSTRAP_SERVERS to a running cluster"
+    )
+
+
 async def ensure_topics(
     config: KafkaConfig,
     names: Iterable[str],

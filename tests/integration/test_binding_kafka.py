@@ -40,7 +40,7 @@ from a2a_kafka import (
     with_kafka_interface,
 )
 from a2a_kafka.pytest_plugin import UniqueNames
-from a2a_kafka.topics import AgentTopics
+from a2a_kafka.topics import AgentTopics, ensure_agent_topics, existing_topics
 from a2a_kafka.wire import ReplyAddress, encode_request
 
 HERE = Path(__file__).parent
@@ -146,6 +146,7 @@ async def test_no_server_gives_a_timeout_naming_agent_and_topic(
     kafka_config: KafkaConfig, unique_names: UniqueNames
 ) -> None:
     name = unique_names.agent()
+    await ensure_agent_topics(kafka_config, [name])  # deployed once, not running now
     transport = KafkaTransport.create(kafka_config, name)
     started = time.monotonic()
     try:
@@ -156,6 +157,19 @@ async def test_no_server_gives_a_timeout_naming_agent_and_topic(
     finally:
         await transport.close()
     assert 1.5 <= time.monotonic() - started < 10
+
+
+async def test_an_agent_never_served_on_the_cluster_fails_fast(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    name = unique_names.agent("typo")
+    transport = KafkaTransport.create(kafka_config, name)
+    try:
+        with pytest.raises(AgentNotFoundError, match=rf"agent\.{name}\.requests"):
+            await transport.send_message(user_message("echo hello?"))
+    finally:
+        await transport.close()
+    assert AgentTopics.of(kafka_config, name).requests not in await existing_topics(kafka_config)
 
 
 async def test_a_server_killed_mid_stream_ends_the_stream_with_a_timeout(

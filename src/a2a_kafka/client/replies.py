@@ -137,3 +137,5 @@ async def iterate(pending: PendingReplies, idle_timeout: float) -> AsyncIterator
         if reply.kind is ReplyKind.END:
             return
         yield reply
+        if reply.kind is ReplyKind.RESULT:  # a request rejected before it could stream
+            return

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -24,8 +25,13 @@ from aiokafka.errors import KafkaError
 
 from a2a_kafka.client.replies import ReplyRouter, iterate
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import BrokerError, KafkaTimeoutError, KafkaTransportError
-from a2a_kafka.topics import ensure_topics
+from a2a_kafka.errors import (
+    AgentNotFoundError,
+    BrokerError,
+    KafkaTimeoutError,
+    KafkaTransportError,
+)
+from a2a_kafka.topics import ensure_topics, existing_topics
 from a2a_kafka.wire import Reply, ReplyAddress, ReplyKind, encode_request, request_key
 
 logger = logging.getLogger(__name__)
@@ -44,8 +50,9 @@ class Requester:
     def __init__(self, config: KafkaConfig, *, reply_to: ReplyAddress | None = None) -> None:
         self.config = config
         self._fixed_reply_to = reply_to
+        client = re.sub(r"[^A-Za-z0-9_-]+", "-", config.client_id)[:80]
         self._reply_to = reply_to or ReplyAddress(
-            config.topic(f"a2a.replies.{config.client_id}.{uuid.uuid4().hex[:12]}"), 0
+            config.topic(f"a2a.replies.{client}.{uuid.uuid4().hex[:12]}"), 0
         )
         self._producer: AIOKafkaProducer | None = None
         self._router: ReplyRouter | None = None
@@ -104,12 +111,16 @@ class Requester:
         agent: str,
     ) -> dict[str, Any]:
         """Send one request and return its JSON-RPC response object."""
-        router = await self._ready(topic)
+        router = await self._ready(topic, agent)
         correlation_id = str(uuid.uuid4())
         pending = router.register(correlation_id)
+        deadline = time.time() + timeout
         try:
-            await self._send(topic, method, params, correlation_id, service_parameters, timeout)
-            reply = await pending.get(timeout)
+            async with asyncio.timeout(timeout):  # the produce counts against the deadline too
+                await self._send(
+                    topic, method, params, correlation_id, service_parameters, deadline
+                )
+                reply = await pending.get(timeout)
         except TimeoutError:
             raise _timeout(agent, topic, method, timeout) from None
         finally:
@@ -129,13 +140,15 @@ class Requester:
         """Send one streaming request and yield its JSON-RPC responses in order.
 
         Ends at the server's end-of-stream record. Raises `KafkaTimeoutError`
-        when no next record arrives within ``idle_timeout`` seconds.
+        when no next record arrives within ``idle_timeout`` seconds. The request's
+        deadline is its first event's: a server that picks it up later skips it.
         """
-        router = await self._ready(topic)
+        router = await self._ready(topic, agent)
         correlation_id = str(uuid.uuid4())
         pending = router.register(correlation_id)
+        deadline = time.time() + idle_timeout
         try:
-            await self._send(topic, method, params, correlation_id, service_parameters, None)
+            await self._send(topic, method, params, correlation_id, service_parameters, deadline)
             async for reply in iterate(pending, idle_timeout):
                 yield _body(reply)
         except TimeoutError:
@@ -143,12 +156,17 @@ class Requester:
         finally:
             router.forget(correlation_id)
 
-    async def _ready(self, topic: str) -> ReplyRouter:
+    async def _ready(self, topic: str, agent: str) -> ReplyRouter:
         await self.start()
-        if topic not in self._known_topics:
-            await ensure_topics(self.config, [topic])
-            self._known_topics.add(topic)
         assert self._router is not None
+        if topic not in self._known_topics:
+            if topic not in await existing_topics(self.config):
+                raise AgentNotFoundError(
+                    f"agent {agent!r} has no request topic {topic!r} on "
+                    f"{self.config.bootstrap_servers}: it was never served there "
+                    "(check the name, or start the agent once to create its topics)"
+                )
+            self._known_topics.add(topic)
         return self._router
 
     async def _send(
@@ -158,9 +176,8 @@ class Requester:
         params: dict[str, Any],
         correlation_id: str,
         service_parameters: Mapping[str, str],
-        timeout: float | None,
+        deadline: float,
     ) -> None:
-        deadline = None if timeout is None else time.time() + timeout
         value, headers = encode_request(
             method,
             params,

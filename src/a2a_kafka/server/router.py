@@ -83,8 +83,8 @@ class Call:
 class RejectedError(Exception):
     """A request that cannot be routed; ``response`` is the error reply to send."""
 
-    def __init__(self, request_id: str | int | None, error: JSONRPCError) -> None:
-        super().__init__(error.message)
+    def __init__(self, request_id: str | int | None, error: JSONRPCError | A2AError) -> None:
+        super().__init__(str(error.message))
         self.response = build_error_response(request_id, error)
 
 
@@ -111,7 +111,15 @@ def parse(value: bytes | None, meta: RequestMeta, build_context: ContextBuilder)
         request = ParseDict(body.get("params") or {}, model(), ignore_unknown_fields=True)
     except Exception as exc:  # protobuf raises several unrelated types
         raise RejectedError(request_id, InvalidParamsError(data={"parseError": str(exc)})) from None
-    context = build_context(meta)
+    try:
+        context = build_context(meta)
+    except A2AError as exc:  # e.g. an authentication hook refusing the caller
+        raise RejectedError(request_id, exc) from None
+    except Exception as exc:
+        logger.exception("context builder failed for %s", request_id)
+        raise RejectedError(request_id, InternalError(message=str(exc))) from None
+    # The version check reads the headers: keep them whatever the builder did.
+    context.state.setdefault("headers", default_context(meta).state["headers"])
     context.tenant = getattr(request, "tenant", "")
     context.state["method"] = method
     context.state["request_id"] = request_id
