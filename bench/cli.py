@@ -1,0 +1,80 @@
+"""``a2a-kafka bench`` / ``python -m bench``: run the benchmark, write the results and the doc.
+
+Imports of this module are light (the ``a2a-kafka`` CLI imports it to build
+its parser); the benchmark's machinery is imported when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.paths import DOC, RESULTS, ROOT
+from bench.tuning import PRESETS
+
+DESCRIPTION = (
+    "Measure A2A over Kafka, A2A over HTTP JSON-RPC and raw aiokafka request/reply "
+    "against the same agent in one run; write bench/results/latest.json and "
+    "docs/benchmarks.md. Kafka: --bootstrap-servers, else KAFKA_BOOTSTRAP_SERVERS, "
+    "else the running local broker, else one started for the run."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The benchmark's options (shared by ``python -m bench`` and ``a2a-kafka bench``)."""
+    parser.add_argument(
+        "--quick", action="store_true", help="a run of well under a minute (the smoke test's)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="results JSON (default bench/results/latest.json; quick.json with --quick)",
+    )
+    parser.add_argument(
+        "--doc", type=Path, help=f"write the report here (a full run's default: {DOC.name})"
+    )
+    parser.add_argument("--no-doc", action="store_true", help="write no report nor plots")
+    parser.add_argument(
+        "--tuning", choices=sorted(PRESETS), default="default", help="Kafka client settings"
+    )
+    parser.add_argument("--bootstrap-servers", help="the Kafka cluster to use")
+
+
+def say(line: str) -> None:
+    """A progress line on standard error."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark as ``args`` say; 0 when every request was answered."""
+    import asyncio
+    import json
+
+    from bench import checks, runner
+
+    results = asyncio.run(
+        runner.run_on_cluster(args.quick, args.bootstrap_servers, PRESETS[args.tuning], say)
+    )
+    output = args.output or RESULTS / ("quick.json" if args.quick else "latest.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=1) + "\n")
+    say(f"results: {output}")
+    doc = args.doc or (None if args.quick else DOC)
+    if doc is not None and not args.no_doc:
+        from bench.report import write
+
+        write(results, doc, output)
+        say(f"report: {doc.resolve().relative_to(ROOT) if doc.is_relative_to(ROOT) else doc}")
+    failed = checks.failures(results)
+    for line in failed:
+        say(f"FAILED {line}")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=DESCRIPTION)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

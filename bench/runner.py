@@ -1,0 +1,131 @@
+"""One benchmark run: start the servers, measure every scenario, stop, clean up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from a2a_kafka import KafkaConfig
+from a2a_kafka.testing import kafka_cluster_info
+from a2a_kafka.topics import AgentTopics
+from bench import machine, scenarios
+from bench.fanout import fanout
+from bench.floor import floor_topic
+from bench.plan import KIB, PLANS, Plan
+from bench.procs import ServerProcess, listening_process, start_server
+from bench.scale import scale_out
+from bench.systems import System, floor_system, http_system, kafka_system
+from bench.tuning import Tuning
+
+SYSTEMS = ("kafka", "http", "floor")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def _systems(
+    config: KafkaConfig, agent: str, port: int, tuning: Tuning
+) -> AsyncIterator[dict[str, System]]:
+    async with (
+        kafka_system(config, agent) as kafka,
+        http_system(port, agent) as http,
+        floor_system(config, agent, tuning) as floor,
+    ):
+        yield {"kafka": kafka, "http": http, "floor": floor}
+
+
+async def _delete_topics(config: KafkaConfig, agent: str) -> None:
+    topics = AgentTopics.of(config, agent)
+    admin = AIOKafkaAdminClient(**config.client_options())
+    with contextlib.suppress(KafkaError):
+        await admin.start()
+        await admin.delete_topics([topics.requests, topics.responses, floor_topic(agent)])
+    await admin.close()
+
+
+async def run(
+    plan: Plan, config: KafkaConfig, tuning: Tuning, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Measure every scenario of ``plan`` against a fresh agent; the results document."""
+    started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
+    config = tuning.apply(config)
+    agent, port = f"bench-{uuid.uuid4().hex[:8]}", free_port()
+    broker = listening_process(int(config.bootstrap_servers.split(",")[0].rsplit(":", 1)[1]))
+
+    def start(kind: str) -> Any:
+        return start_server(
+            kind,
+            name=agent,
+            bootstrap=config.bootstrap_servers,
+            tuning=tuning,
+            port=port,
+            partitions=config.partitions,
+        )
+
+    say(f"starting servers for agent {agent} (Kafka at {config.bootstrap_servers})")
+    servers: dict[str, list[ServerProcess]] = {
+        kind: [proc]
+        for kind, proc in zip(SYSTEMS, await asyncio.gather(*map(start, SYSTEMS)), strict=True)
+    }
+    results: dict[str, Any] = {}
+    try:
+        async with _systems(config, agent, port, tuning) as systems:
+            bench = scenarios.Run(plan, systems, servers, broker, say)
+            results["warm_up"] = await scenarios.warm_up(bench)
+            results["round_trip"] = await scenarios.round_trip(bench)
+            results["a2a_in_process"] = await scenarios.a2a_in_process(bench)
+            results["streaming"] = await scenarios.streaming(bench)
+            results["conversation"] = await scenarios.conversation(bench)
+            results["throughput"] = await scenarios.throughput(bench)
+            results["fanout"] = await fanout(
+                config, agent, plan.callers, plan.requests_per_caller, bench.payload(KIB), say
+            )
+            results["scale_out"] = await scale_out(bench, lambda: start("kafka"))
+    finally:
+        handled = {kind: [await s.stop() for s in procs] for kind, procs in servers.items()}
+        await _delete_topics(config, agent)
+    return {
+        "plan": plan.name,
+        "plan_details": dataclasses.asdict(plan),
+        "tuning": {
+            "name": tuning.name,
+            "producer": dict(tuning.producer),
+            "consumer": dict(tuning.consumer),
+        },
+        "started": started.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - clock, 1),
+        "machine": machine.describe(broker, config.bootstrap_servers),
+        "systems": list(SYSTEMS),
+        "servers_handled": handled,
+        "scenarios": results,
+    }
+
+
+async def run_on_cluster(
+    quick: bool, bootstrap: str | None, tuning: Tuning, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """`run` the quick or the full plan on ``bootstrap``, else on `kafka_cluster_info`'s cluster.
+
+    Topics the run creates get 4 partitions, so that two server instances share them evenly.
+    """
+    plan = PLANS["quick" if quick else "full"]
+    if bootstrap:
+        config = KafkaConfig.from_env(bootstrap_servers=bootstrap)
+        return await run(plan, config.with_(partitions=4), tuning, say)
+    async with kafka_cluster_info() as info:
+        say(f"Kafka: {info.describe()}")
+        return await run(plan, info.config.with_(partitions=4), tuning, say)

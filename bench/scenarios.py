@@ -1,0 +1,210 @@
+"""One function per figure; each returns the JSON-ready results of its scenario.
+
+Latency scenarios interleave the systems in blocks, so that drift of the
+machine (other processes, the broker's log segments) touches all of them alike.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+from a2a.auth.user import UnauthenticatedUser
+from a2a.server.context import ServerCallContext
+
+from bench.agent import BenchAgent, bench_card, bench_handler
+from bench.load import Operation, Outcome, closed_loop, sequential
+from bench.plan import KIB, Plan
+from bench.procs import ServerProcess, cpu_seconds_self
+from bench.stats import summary_ms
+from bench.systems import System, user_message
+
+BLOCK = 50
+"""Requests per system before the next system's turn, in latency scenarios."""
+
+
+@dataclass
+class Run:
+    """Everything a scenario needs."""
+
+    plan: Plan
+    systems: dict[str, System]
+    servers: dict[str, list[ServerProcess]]
+    broker: psutil.Process | None
+    say: Callable[[str], None]
+    payloads: dict[int, str] = field(default_factory=dict)
+
+    def payload(self, size: int) -> str:
+        """ASCII text of ``size`` bytes, the same for every system."""
+        if size not in self.payloads:
+            self.payloads[size] = "".join(random.choices(string.ascii_letters, k=size))
+        return self.payloads[size]
+
+    def cpu(self, system: str) -> dict[str, float]:
+        """CPU seconds so far of the client, ``system``'s servers and the broker."""
+        seconds = {
+            "client": cpu_seconds_self(),
+            "server": sum(s.cpu_seconds() for s in self.servers[system]),
+        }
+        if self.broker is not None and system != "http":
+            times = self.broker.cpu_times()
+            seconds["broker"] = float(times.user + times.system)
+        return seconds
+
+
+def size_label(size: int) -> str:
+    return f"{size // KIB} KiB" if size >= KIB else f"{size} B"
+
+
+def _report(run: Run, what: str, name: str, outcome: Outcome, latency: dict[str, Any]) -> None:
+    run.say(
+        f"{what:<34} {name:<6} {outcome.answered:>6}/{outcome.sent:<6} answered"
+        f"  p50 {latency['p50']:8.2f} ms  p99 {latency['p99']:8.2f} ms"
+    )
+
+
+async def _interleaved(
+    run: Run, total: int, operation: Callable[[System], Operation]
+) -> dict[str, Outcome]:
+    outcomes = {name: Outcome() for name in run.systems}
+    done = 0
+    while done < total:
+        block = min(BLOCK, total - done)
+        for name, system in run.systems.items():
+            await sequential(operation(system), block, outcomes[name])
+        done += block
+    return outcomes
+
+
+def _sender(text: str) -> Callable[[System], Operation]:
+    return lambda system: lambda: system.send(text)
+
+
+async def warm_up(run: Run) -> dict[str, Any]:
+    """Requests that are not measured: connections, caches, JIT of the broker."""
+    results = {}
+    for name, system in run.systems.items():
+        outcome = await sequential(_sender(run.payload(KIB))(system), run.plan.warmup)
+        results[name] = outcome.counts()
+        run.say(f"{'warm-up':<34} {name:<6} {outcome.answered:>6}/{outcome.sent:<6} answered")
+    return results
+
+
+async def round_trip(run: Run) -> dict[str, Any]:
+    """Blocking send/reply latency, one request at a time."""
+    results: dict[str, Any] = {}
+    for size in run.plan.latency_payloads:
+        outcomes = await _interleaved(run, run.plan.latency_samples, _sender(run.payload(size)))
+        for name, outcome in outcomes.items():
+            latency = summary_ms(outcome.latencies)
+            _report(run, f"round trip {size_label(size)}", name, outcome, latency)
+            results.setdefault(name, {})[str(size)] = {
+                **outcome.counts(),
+                "latency_ms": latency,
+                "samples_ms": [round(s * 1000, 4) for s in outcome.latencies],
+            }
+    return results
+
+
+async def streaming(run: Run) -> dict[str, Any]:
+    """Time to the first and to the last event of a stream."""
+    events = run.plan.stream_events
+    first: dict[str, list[float]] = {name: [] for name in run.systems}
+    last: dict[str, list[float]] = {name: [] for name in run.systems}
+
+    def operation(system: System) -> Operation:
+        async def one() -> None:
+            started = time.perf_counter()
+            arrivals = await system.stream(events)
+            first[system.name].append(arrivals[0] - started)
+            last[system.name].append(arrivals[-1] - started)
+
+        return one
+
+    outcomes = await _interleaved(run, run.plan.stream_samples, operation)
+    results = {}
+    for name, outcome in outcomes.items():
+        results[name] = {
+            **outcome.counts(),
+            "events": events,
+            "first_event_ms": summary_ms(first[name]),
+            "last_event_ms": summary_ms(last[name]),
+        }
+        _report(run, f"stream of {events}: last event", name, outcome, summary_ms(last[name]))
+    return results
+
+
+async def conversation(run: Run) -> dict[str, Any]:
+    """A conversation of ``turns`` blocking turns, end to end."""
+    turns = run.plan.turns
+    outcomes = await _interleaved(
+        run, run.plan.conversations, lambda s: lambda: s.conversation(turns)
+    )
+    results = {}
+    for name, outcome in outcomes.items():
+        latency = summary_ms(outcome.latencies)
+        results[name] = {**outcome.counts(), "turns": turns, "latency_ms": latency}
+        _report(run, f"conversation of {turns} turns", name, outcome, latency)
+    return results
+
+
+async def throughput_cell(run: Run, name: str, size: int, concurrency: int) -> dict[str, Any]:
+    """Closed-loop throughput of one system at one payload size and concurrency."""
+    system, text = run.systems[name], run.payload(size)
+    before = run.cpu(name)
+    outcome = await closed_loop(lambda: system.send(text), concurrency, run.plan.throughput_seconds)
+    after = run.cpu(name)
+    cpu = {role: after[role] - before[role] for role in before}
+    rate = outcome.answered / outcome.seconds if outcome.seconds else 0.0
+    latency = summary_ms(outcome.latencies)
+    run.say(
+        f"{f'throughput {size_label(size)} c={concurrency}':<34} {name:<6} "
+        f"{outcome.answered:>6}/{outcome.sent:<6} answered  {rate:8.1f} req/s"
+        f"  p50 {latency['p50']:8.2f} ms"
+    )
+    per_1000 = (
+        {role: s * 1000 / outcome.answered for role, s in cpu.items()} if outcome.answered else {}
+    )
+    return {
+        **outcome.counts(),
+        "seconds": outcome.seconds,
+        "requests_per_s": rate,
+        "latency_ms": latency,
+        "cpu_s": cpu,
+        "cpu_s_per_1000": per_1000,
+    }
+
+
+async def throughput(run: Run) -> dict[str, Any]:
+    """Requests/s per system, payload size and concurrency."""
+    results: dict[str, Any] = {}
+    for size in run.plan.payloads:
+        for concurrency in run.plan.concurrencies:
+            for name in run.systems:
+                cell = await throughput_cell(run, name, size, concurrency)
+                results.setdefault(name, {}).setdefault(str(size), {})[str(concurrency)] = cell
+    return results
+
+
+async def a2a_in_process(run: Run) -> dict[str, Any]:
+    """a2a's request handler called directly, no transport: the A2A processing all pay."""
+    agent = BenchAgent()
+    handler = bench_handler(bench_card("in-process"), agent)
+    context = ServerCallContext(user=UnauthenticatedUser())
+    results = {}
+    for size in run.plan.latency_payloads:
+        text = f"echo {run.payload(size)}"
+
+        async def call(text: str = text) -> None:
+            await handler.on_message_send(user_message(text), context)
+
+        outcome = await sequential(call, run.plan.latency_samples)
+        latency = summary_ms(outcome.latencies)
+        _report(run, f"a2a handler in-process {size_label(size)}", "-", outcome, latency)
+        results[str(size)] = {**outcome.counts(), "latency_ms": latency}
+    return results

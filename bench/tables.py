@@ -1,0 +1,241 @@
+"""The tables of the report, one function per section, from a results document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+NAMES = {"kafka": "A2A over Kafka", "http": "A2A over HTTP", "floor": "raw Kafka floor"}
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def kib(size: str) -> str:
+    return f"{int(size) // 1024} KiB"
+
+
+def pick(keys: Iterable[str], wanted: str) -> str:
+    keys = list(keys)
+    return wanted if wanted in keys else max(keys, key=int)
+
+
+def targets(s: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(target, measured, verdict) rows."""
+    rt = {name: s["round_trip"][name]["1024"]["latency_ms"]["p50"] for name in NAMES}
+    a2a = s["a2a_in_process"]["1024"]["latency_ms"]["p50"]
+    level = pick(s["throughput"]["kafka"]["1024"], "64")
+    rate = {name: s["throughput"][name]["1024"][level]["requests_per_s"] for name in NAMES}
+    first = {name: s["streaming"][name]["first_event_ms"]["p50"] for name in NAMES}
+    overhead = (rt["kafka"] - a2a) / rt["floor"] - 1
+    rows = [
+        (
+            "Kafka p50 round trip ≤ 1.5 × HTTP's (1 KiB)",
+            f"{ms(rt['kafka'])} ms vs {ms(rt['http'])} ms: {rt['kafka'] / rt['http']:.2f} ×",
+            rt["kafka"] <= 1.5 * rt["http"],
+        ),
+        (
+            f"Kafka throughput at concurrency {level} ≥ HTTP's (1 KiB)",
+            f"{rate['kafka']:.0f} vs {rate['http']:.0f} req/s: "
+            f"{rate['kafka'] / rate['http']:.2f} ×",
+            rate["kafka"] >= rate["http"],
+        ),
+        (
+            "Transport overhead over the raw floor ≤ 25 % at p50 (1 KiB)",
+            f"(Kafka {ms(rt['kafka'])} − A2A handler {ms(a2a)}) / floor {ms(rt['floor'])} ms"
+            f" = {overhead + 1:.2f} × ({overhead:+.0%})",
+            overhead <= 0.25,
+        ),
+        (
+            "Streaming first event ≤ HTTP's + 2 ms (p50)",
+            f"{ms(first['kafka'])} ms vs {ms(first['http'])} ms: "
+            f"{first['kafka'] - first['http']:+.2f} ms",
+            first["kafka"] <= first["http"] + 2,
+        ),
+    ]
+    return [(t, m, "met" if ok else "**missed**") for t, m, ok in rows]
+
+
+def round_trip_section(s: dict[str, Any]) -> str:
+    rows = []
+    for size in s["round_trip"]["kafka"]:
+        p = {n: s["round_trip"][n][size]["latency_ms"] for n in NAMES}
+        for name in NAMES:
+            rows.append([kib(size), NAMES[name], *(ms(p[name][q]) for q in ("p50", "p95", "p99"))])
+        rows.append(
+            [
+                kib(size),
+                "*Kafka / HTTP*",
+                *(f"{p['kafka'][q] / p['http'][q]:.2f} ×" for q in ("p50", "p95", "p99")),
+            ]
+        )
+        rows.append(
+            [
+                kib(size),
+                "*Kafka / floor*",
+                *(f"{p['kafka'][q] / p['floor'][q]:.2f} ×" for q in ("p50", "p95", "p99")),
+            ]
+        )
+        a2a = s["a2a_in_process"][size]["latency_ms"]
+        rows.append(
+            [
+                kib(size),
+                "a2a handler alone, in-process",
+                *(ms(a2a[q]) for q in ("p50", "p95", "p99")),
+            ]
+        )
+    return table(["payload", "system", "p50 ms", "p95 ms", "p99 ms"], rows)
+
+
+def streaming_section(s: dict[str, Any]) -> str:
+    rows = []
+    for name in NAMES:
+        st = s["streaming"][name]
+        f, last = st["first_event_ms"], st["last_event_ms"]
+        rows.append(
+            [
+                NAMES[name],
+                *(ms(f[q]) for q in ("p50", "p95", "p99")),
+                *(ms(last[q]) for q in ("p50", "p95", "p99")),
+            ]
+        )
+    events = s["streaming"]["kafka"]["events"]
+    header = [
+        "system",
+        "first p50",
+        "first p95",
+        "first p99",
+        f"last ({events}th) p50",
+        "last p95",
+        "last p99",
+    ]
+    return table(header, rows)
+
+
+def throughput_section(s: dict[str, Any]) -> str:
+    t = s["throughput"]
+    rows = []
+    for size in t["kafka"]:
+        for level in t["kafka"][size]:
+            r = {n: t[n][size][level]["requests_per_s"] for n in NAMES}
+            p50 = {n: t[n][size][level]["latency_ms"]["p50"] for n in NAMES}
+            rows.append(
+                [
+                    kib(size),
+                    level,
+                    *(f"{r[n]:.0f}" for n in NAMES),
+                    f"{r['kafka'] / r['http']:.2f} ×",
+                    f"{r['kafka'] / r['floor']:.2f} ×",
+                    *(ms(p50[n]) for n in NAMES),
+                ]
+            )
+    header = [
+        "payload",
+        "in flight",
+        "Kafka req/s",
+        "HTTP req/s",
+        "floor req/s",
+        "Kafka/HTTP",
+        "Kafka/floor",
+        "Kafka p50 ms",
+        "HTTP p50 ms",
+        "floor p50 ms",
+    ]
+    return table(header, rows)
+
+
+def cpu_section(s: dict[str, Any], level: str) -> str:
+    rows = []
+    for name in NAMES:
+        cell = s["throughput"][name]["1024"][level]["cpu_s_per_1000"]
+        broker = cell.get("broker")
+        rows.append(
+            [
+                NAMES[name],
+                f"{cell['client']:.2f}",
+                f"{cell['server']:.2f}",
+                "–" if broker is None else f"{broker:.2f}",
+            ]
+        )
+    return table(["system", "client s / 1,000", "server s / 1,000", "broker s / 1,000"], rows)
+
+
+def fanout_section(s: dict[str, Any]) -> str:
+    rows = []
+    for callers, phase in s["fanout"].items():
+        per = phase["bytes_per_caller"]
+        rows.append(
+            [
+                callers,
+                phase["answered"],
+                f"{min(per) / 1024:.1f}",
+                f"{max(per) / 1024:.1f}",
+                f"{phase['mean_bytes_per_caller'] / 1024:.1f}",
+                f"{phase['broadcast_bytes_per_caller'] / 1024:.1f}",
+            ]
+        )
+    header = [
+        "caller instances",
+        "replies",
+        "min KiB read / caller",
+        "max KiB / caller",
+        "mean KiB / caller",
+        "if replies were broadcast: KiB / caller",
+    ]
+    return table(header, rows)
+
+
+def scale_section(s: dict[str, Any]) -> str:
+    rows = []
+    for key, cell in s["scale_out"].items():
+        if key.isdigit():
+            rows.append(
+                [
+                    key,
+                    f"{cell['requests_per_s']:.0f}",
+                    ms(cell["latency_ms"]["p50"]),
+                    ms(cell["latency_ms"]["p99"]),
+                    f"{cell['cpu_s_per_1000']['server']:.2f}",
+                ]
+            )
+    return table(["server instances", "req/s", "p50 ms", "p99 ms", "server CPU s / 1,000"], rows)
+
+
+def conversation_section(s: dict[str, Any]) -> str:
+    rows = []
+    for name in NAMES:
+        c = s["conversation"][name]
+        rows.append(
+            [
+                NAMES[name],
+                *(ms(c["latency_ms"][q]) for q in ("p50", "p95", "p99")),
+                ms(c["latency_ms"]["p50"] / c["turns"]),
+            ]
+        )
+    return table(["system", "p50 ms", "p95 ms", "p99 ms", "p50 per turn ms"], rows)
+
+
+def machine_section(m: dict[str, Any]) -> str:
+    packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+    rows = [
+        ("CPUs (nproc)", m["nproc"]),
+        ("CPU model", m["cpu_model"]),
+        ("RAM", f"{m['ram_gib']} GiB"),
+        ("OS", m["os"]),
+        ("Python", m["python"]),
+        ("Apache Kafka (broker)", m["kafka"]),
+        (
+            "broker",
+            f"{m['bootstrap_servers']}, "
+            + ("on this machine" if m["broker_on_this_machine"] else "remote"),
+        ),
+        ("packages", packages),
+    ]
+    return table(["", ""], rows)
