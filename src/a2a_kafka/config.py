@@ -47,6 +47,9 @@ class SecurityConfig:
     ssl_keyfile: str | None = None
     """Private key (PEM) of ``ssl_certfile``."""
 
+    oauth_token_provider: Any = field(default=None, repr=False)
+    """aiokafka ``AbstractTokenProvider`` for OAUTHBEARER (`a2a_kafka.msk.MskIamTokenProvider`)."""
+
     def __post_init__(self) -> None:
         if self.protocol not in _PROTOCOLS:
             raise ConfigurationError(
@@ -57,8 +60,10 @@ class SecurityConfig:
                 raise ConfigurationError(
                     f"{self.protocol} needs a SASL mechanism, one of {', '.join(_MECHANISMS)}"
                 )
-            needs_password = self.sasl_mechanism != "OAUTHBEARER"
-            if needs_password and not (self.username and self.password):
+            if self.sasl_mechanism == "OAUTHBEARER":
+                if self.oauth_token_provider is None:
+                    raise ConfigurationError("SASL OAUTHBEARER needs an oauth_token_provider")
+            elif not (self.username and self.password):
                 raise ConfigurationError(
                     f"SASL {self.sasl_mechanism} needs a username and a password"
                 )
@@ -74,8 +79,11 @@ class SecurityConfig:
             )
         if self.protocol.startswith("SASL"):
             options["sasl_mechanism"] = self.sasl_mechanism
-            options["sasl_plain_username"] = self.username
-            options["sasl_plain_password"] = self.password
+            if self.sasl_mechanism == "OAUTHBEARER":
+                options["sasl_oauth_token_provider"] = self.oauth_token_provider
+            else:
+                options["sasl_plain_username"] = self.username
+                options["sasl_plain_password"] = self.password
         return options
 
 
@@ -128,7 +136,8 @@ class KafkaConfig:
         ``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_CLIENT_ID``, ``A2A_KAFKA_TOPIC_PREFIX``,
         ``A2A_KAFKA_PARTITIONS``, ``A2A_KAFKA_REPLICATION_FACTOR``,
         ``A2A_KAFKA_REQUEST_TIMEOUT``, ``A2A_KAFKA_STREAM_IDLE_TIMEOUT``,
-        ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_MECHANISM``, ``KAFKA_SASL_USERNAME``,
+        ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_MECHANISM`` (``AWS_MSK_IAM`` with
+        ``AWS_REGION`` for MSK IAM), ``KAFKA_SASL_USERNAME``,
         ``KAFKA_SASL_PASSWORD``, ``KAFKA_SSL_CAFILE``, ``KAFKA_SSL_CERTFILE``,
         ``KAFKA_SSL_KEYFILE``.
         """
@@ -138,9 +147,17 @@ class KafkaConfig:
             if raw := e.get(var):
                 values[name] = _convert(var, raw, kind)
         if "security" not in overrides:
+            mechanism = e.get("KAFKA_SASL_MECHANISM", "").upper() or None
+            provider = None
+            if mechanism == "AWS_MSK_IAM":
+                from a2a_kafka.msk import MskIamTokenProvider
+
+                mechanism = "OAUTHBEARER"
+                provider = MskIamTokenProvider(e.get("AWS_REGION", ""))
             values["security"] = SecurityConfig(
                 protocol=e.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),  # type: ignore[arg-type]
-                sasl_mechanism=e.get("KAFKA_SASL_MECHANISM", "").upper() or None,  # type: ignore[arg-type]
+                sasl_mechanism=mechanism,  # type: ignore[arg-type]
+                oauth_token_provider=provider,
                 username=e.get("KAFKA_SASL_USERNAME") or None,
                 password=e.get("KAFKA_SASL_PASSWORD") or None,
                 ssl_cafile=e.get("KAFKA_SSL_CAFILE") or None,

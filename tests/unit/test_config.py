@@ -134,3 +134,19 @@ def test_ssl_options_carry_an_ssl_context() -> None:
     options = SecurityConfig(protocol="SSL").aiokafka_options()
     assert options["security_protocol"] == "SSL"
     assert isinstance(options["ssl_context"], ssl.SSLContext)
+
+
+def test_msk_iam_from_env_needs_a_region_or_the_signer() -> None:
+    env = {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "AWS_MSK_IAM"}
+    with pytest.raises(ConfigurationError, match=r"a2a-kafka\[msk\]|region"):
+        KafkaConfig.from_env(env)
+
+
+def test_oauthbearer_passes_the_token_provider_to_aiokafka() -> None:
+    provider = object()
+    security = SecurityConfig(
+        protocol="SASL_SSL", sasl_mechanism="OAUTHBEARER", oauth_token_provider=provider
+    )
+    options = security.aiokafka_options()
+    assert options["sasl_oauth_token_provider"] is provider
+    assert "sasl_plain_password" not in options
