@@ -21,7 +21,7 @@ from game_balance.data.feedback import generate_feedback
 from game_balance.data.matches import generate_matches
 
 DEFAULT_SEED = 20240121
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DATA_DIR_ENV = "GAME_BALANCE_DATA_DIR"
 
 SCHEMA = """

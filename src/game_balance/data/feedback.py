@@ -11,7 +11,8 @@ Distributions (one ``random.Random(seed)``):
   Upvotes log-normal, median about 10 (``exp(N(2.3, 0.8))``).
 - **The planted wave** (consistent with `catalog.IMBALANCE`): ``IMBALANCE_POSTS`` extra balance
   posts in patch 7.3 about Zerg. 80% are complaints (sentiment -0.95..-0.55) naming the
-  Baneling (75%), Zergling (15%) or Roach (10%), upvotes median about 67 (``exp(N(4.2, 0.6))``);
+  Baneling (75%), Zergling (15%) or Roach (10%), upvotes median about 80 for the Baneling
+  (``exp(N(4.4, 0.6))``) and 50 for the others (``exp(N(3.9, 0.6))``);
   20% defend Zerg (sentiment 0.2..0.7, ordinary upvotes).
 
 Posts are stored in date order. A post with sentiment at or below ``COMPLAINT_SENTIMENT`` is a
@@ -107,7 +108,7 @@ def _wave(rng: random.Random, day: dt.date) -> _Draft:
     if rng.random() < 0.8:
         unit = rng.choices(*_WAVE_UNITS)[0]
         sentiment = round(rng.uniform(-0.95, -0.55), 2)
-        upvotes = _upvotes(rng, 4.2, 0.6)
+        upvotes = _upvotes(rng, 4.4 if unit == IMBALANCE.unit else 3.9, 0.6)
         category = "imbalance"
     else:
         unit = rng.choice(UNITS[IMBALANCE.favored])

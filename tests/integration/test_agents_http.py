@@ -1,0 +1,388 @@
+"""The game-balance agents end to end, through a2a's real `Client`, per transport.
+
+`agent_system` is parametrized over `TRANSPORTS`. Today that is ``"http"``: the three agents
+served by uvicorn in this process, reached with `http_connector`. Another transport adds an
+entry to `SYSTEMS` (an async context manager that serves the agents over it and yields a
+`Connector`), and every test here runs over it unchanged.
+
+Expectations are computed with plain SQL on the same SQLite file, independently of the agents.
+Tests that prove thinking streams *while* the work runs hold the agents at a gate (after the
+first scanned chunk) until the client has received thinking updates, then open it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from a2a.helpers import new_text_part
+from a2a.types import Message, Role, SendMessageRequest, StreamResponse, TaskState
+from google.protobuf.json_format import MessageToDict
+
+from game_balance.agents.delegation import Reply
+from game_balance.connectors import Connector
+from game_balance.data import GameData, build_database
+from game_balance.data.queries import (
+    Dimension,
+    FeedbackFilter,
+    MatchFilter,
+    ProgressCallback,
+    ScanProgress,
+)
+from game_balance.data.stats import FeedbackTally, MatchTally
+from game_balance.serve_http import http_connector, run_http_agents
+
+TRANSPORTS = ["http"]
+CALL_TIMEOUT_S = 30.0
+COMPLETED = TaskState.TASK_STATE_COMPLETED
+INPUT_REQUIRED = TaskState.TASK_STATE_INPUT_REQUIRED
+
+RACE_SQL = """
+SELECT SUM((race_1 = :race AND winner = 1) OR (race_2 = :race AND winner = 2)), COUNT(*)
+FROM matches WHERE race_1 != race_2 AND :race IN (race_1, race_2)
+"""
+MATCHUP_SQL = """
+SELECT SUM((race_1 = :race AND winner = 1) OR (race_2 = :race AND winner = 2)), COUNT(*)
+FROM matches WHERE patch = :patch
+  AND ((race_1 = :race AND race_2 = :opponent) OR (race_1 = :opponent AND race_2 = :race))
+"""
+
+
+class GatedGameData(GameData):
+    """`GameData` whose scans wait at `gate` after their first chunk (the gate starts open)."""
+
+    def __init__(self, path: Path, *, chunk_rows: int) -> None:
+        super().__init__(path, chunk_rows=chunk_rows)
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    def _gated(self, on_progress: ProgressCallback) -> ProgressCallback:
+        async def report(progress: ScanProgress) -> None:
+            await on_progress(progress)
+            if progress.chunk == 1:
+                await self.gate.wait()
+
+        return report
+
+    async def tally_matches(
+        self,
+        selection: MatchFilter | None = None,
+        group_by: Dimension | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> MatchTally:
+        return await super().tally_matches(selection, group_by, self._gated(_or_none(on_progress)))
+
+    async def tally_feedback(
+        self,
+        selection: FeedbackFilter | None = None,
+        top: int = 5,
+        on_progress: ProgressCallback | None = None,
+    ) -> FeedbackTally:
+        return await super().tally_feedback(selection, top, self._gated(_or_none(on_progress)))
+
+
+def _or_none(callback: ProgressCallback | None) -> ProgressCallback:
+    async def ignore(progress: ScanProgress) -> None:
+        return None
+
+    return callback or ignore
+
+
+@asynccontextmanager
+async def _http_system(data: GameData) -> AsyncIterator[Connector]:
+    async with run_http_agents(data) as urls:
+        yield http_connector(urls)
+
+
+SYSTEMS: dict[str, Callable[[GameData], AbstractAsyncContextManager[Connector]]] = {
+    "http": _http_system,
+}
+
+
+@dataclass
+class AgentSystem:
+    """The three agents running over one transport, and the data they read."""
+
+    transport: str
+    connector: Connector
+    data: GatedGameData
+
+    def sql(self) -> closing[sqlite3.Connection]:
+        """A plain connection to the agents' data set, for independent expectations."""
+        return closing(sqlite3.connect(self.data.path))
+
+
+@pytest.fixture(scope="session", params=TRANSPORTS)
+async def agent_system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AgentSystem]:
+    """All three agents served over the transport under test."""
+    database = build_database(tmp_path_factory.mktemp("agents") / "game.sqlite3")
+    data = GatedGameData(database, chunk_rows=2_000)
+    async with SYSTEMS[request.param](data) as connector:
+        yield AgentSystem(request.param, connector, data)
+
+
+@dataclass
+class Arrival:
+    """One stream event and when the client received it."""
+
+    at: float
+    response: StreamResponse
+
+    @property
+    def thinking(self) -> dict[str, Any] | None:
+        """The metadata of a thinking update (WORKING status with a message), else None."""
+        update = self.response.status_update
+        if not self.response.HasField("status_update") or not update.status.HasField("message"):
+            return None
+        if update.status.state != TaskState.TASK_STATE_WORKING:
+            return None
+        return MessageToDict(update.status.message.metadata)
+
+
+@dataclass
+class Exchange(Reply):
+    """Everything one message to an agent produced, with arrival times."""
+
+    sent_at: float = 0.0
+    arrivals: list[Arrival] = field(default_factory=list)
+
+    @property
+    def thinking(self) -> list[Arrival]:
+        """The thinking updates, in arrival order."""
+        return [a for a in self.arrivals if a.thinking is not None]
+
+    @property
+    def answered_at(self) -> float:
+        """When the first answer artifact arrived."""
+        return next(a.at for a in self.arrivals if a.response.HasField("artifact_update"))
+
+    def record(self, arrival: Arrival) -> None:
+        """Record one event."""
+        self.arrivals.append(arrival)
+        self.absorb(arrival.response)
+
+
+async def send(
+    system: AgentSystem,
+    agent: str,
+    text: str,
+    follow_up: Exchange | None = None,
+    on_arrival: Callable[[Exchange, Arrival], Awaitable[None]] | None = None,
+) -> Exchange:
+    """Send `text` to `agent` (continuing `follow_up`'s task if given) and collect the stream."""
+    message = Message(
+        role=Role.ROLE_USER,
+        message_id=str(uuid.uuid4()),
+        parts=[new_text_part(text)],
+        task_id=follow_up.task_id if follow_up else "",
+        context_id=follow_up.context_id if follow_up else "",
+    )
+    exchange = Exchange(agent, sent_at=time.perf_counter())
+    async with asyncio.timeout(CALL_TIMEOUT_S), system.connector(agent) as client:
+        async for response in client.send_message(SendMessageRequest(message=message)):
+            arrival = Arrival(time.perf_counter(), response)
+            exchange.record(arrival)
+            if on_arrival is not None:
+                await on_arrival(exchange, arrival)
+    return exchange
+
+
+def race_win_rate(system: AgentSystem, race: str) -> tuple[int, int, str]:
+    """(wins, games, "52.3%") of `race` over non-mirror games, by plain SQL."""
+    with system.sql() as sql:
+        wins, games = sql.execute(RACE_SQL, {"race": race}).fetchone()
+    return wins, games, f"{wins / games * 100:.1f}%"
+
+
+@pytest.mark.parametrize("agent", ["data", "balance"])
+@pytest.mark.parametrize(
+    ("question", "word"), [("테란 승률?", "승률"), ("What is the Terran win rate?", "win rate")]
+)
+async def test_terran_win_rate(
+    agent_system: AgentSystem, agent: str, question: str, word: str
+) -> None:
+    wins, games, rate = race_win_rate(agent_system, "Terran")
+
+    answer = await send(agent_system, agent, question)
+
+    assert answer.state == COMPLETED
+    assert word in answer.text()
+    assert rate in answer.text()
+    (result,) = answer.data()["results"]
+    assert (result["race"], result["wins"], result["games"]) == ("Terran", wins, games)
+
+
+@pytest.mark.parametrize("agent", ["data", "balance"])
+@pytest.mark.parametrize(
+    ("question", "asked", "reply", "word"),
+    [
+        ("승률?", "어떤 종족의 승률을 알고 싶으신가요?", "저그", "승률"),
+        ("win rate?", "Which race's win rate would you like to know?", "Zerg", "win rate"),
+    ],
+)
+async def test_multi_turn_asks_for_the_race(
+    agent_system: AgentSystem, agent: str, question: str, asked: str, reply: str, word: str
+) -> None:
+    first = await send(agent_system, agent, question)
+    assert first.state == INPUT_REQUIRED
+    assert asked in first.status_text
+    assert not first.artifacts
+
+    second = await send(agent_system, agent, reply, follow_up=first)
+
+    assert second.state == COMPLETED
+    assert (second.task_id, second.context_id) == (first.task_id, first.context_id)
+    assert word in second.text()
+    assert race_win_rate(agent_system, "Zerg")[2] in second.text()
+
+
+def planted_matchups(system: AgentSystem, patch: str) -> set[tuple[str, str, int, int]]:
+    """Each matchup of `patch` from the side that won more: (race, opponent, wins, games)."""
+    found = set()
+    with system.sql() as sql:
+        for race, opponent in [("Terran", "Zerg"), ("Terran", "Protoss"), ("Zerg", "Protoss")]:
+            params = {"patch": patch, "race": race, "opponent": opponent}
+            wins, games = sql.execute(MATCHUP_SQL, params).fetchone()
+            if wins * 2 < games:
+                race, opponent, wins = opponent, race, games - wins
+            found.add((race, opponent, wins, games))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("question", "matchup"),
+    [("7.3 패치 밸런스 분석", "저그 대 테란"), ("Analyze balance for patch 7.3", "Zerg vs Terran")],
+)
+async def test_balance_report(agent_system: AgentSystem, question: str, matchup: str) -> None:
+    expected = planted_matchups(agent_system, "7.3")
+    with agent_system.sql() as sql:
+        top_posts = [
+            row[0]
+            for row in sql.execute(
+                "SELECT post_id FROM feedback WHERE patch = '7.3' AND sentiment <= -0.3"
+                " ORDER BY upvotes DESC, post_id LIMIT 5"
+            )
+        ]
+
+    report = await send(agent_system, "balance", question)
+
+    assert report.state == COMPLETED
+    (artifact,) = report.artifacts
+    assert artifact.name == "balance-report"
+    assert artifact.parts[0].media_type == "text/markdown"
+    data = report.data()
+    found = {(m["race"], m["opponent"], m["wins"], m["games"]) for m in data["matchups"]}
+    assert found == expected
+    (imbalance,) = data["imbalances"]
+    assert (imbalance["race"], imbalance["opponent"]) == ("Zerg", "Terran")
+    wins, games = next((w, g) for r, o, w, g in expected if (r, o) == ("Zerg", "Terran"))
+    assert matchup in report.text()
+    assert f"{wins / games * 100:.1f}%" in report.text()
+    assert [post["post_id"] for post in data["top_complaints"]] == top_posts
+    assert data["proposed_changes"][0]["unit"] == "Baneling"
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("밸런스 분석해줘", "어떤 패치의 밸런스를 분석할까요?"),
+        ("Analyze the balance", "Which patch"),
+    ],
+)
+async def test_balance_asks_for_the_patch(
+    agent_system: AgentSystem, question: str, asked: str
+) -> None:
+    first = await send(agent_system, "balance", question)
+    assert first.state == INPUT_REQUIRED
+    assert asked in first.status_text
+
+    second = await send(agent_system, "balance", "7.3", follow_up=first)
+
+    assert second.state == COMPLETED
+    assert (second.task_id, second.context_id) == (first.task_id, first.context_id)
+    assert second.data()["patch"] == "7.3"
+    assert second.data()["imbalances"][0]["matchup"] == "Zerg vs Terran"
+
+
+async def test_cs_top_complaints(agent_system: AgentSystem) -> None:
+    with agent_system.sql() as sql:
+        expected = sql.execute(
+            "SELECT post_id, upvotes FROM feedback WHERE patch = '7.3' AND unit = 'Baneling'"
+            " AND sentiment <= -0.3 ORDER BY upvotes DESC, post_id LIMIT 5"
+        ).fetchall()
+
+    answer = await send(agent_system, "cs", "7.3 패치 맹독충 불만 상위")
+
+    assert answer.state == COMPLETED
+    assert [(p["post_id"], p["upvotes"]) for p in answer.data()["top_complaints"]] == expected
+    assert "맹독충" in answer.text()
+
+
+async def test_thinking_streams_while_the_scan_runs(agent_system: AgentSystem) -> None:
+    released: list[float] = []
+
+    async def release_after_three_thoughts(exchange: Exchange, arrival: Arrival) -> None:
+        if not released and len(exchange.thinking) == 3:
+            assert not exchange.artifacts
+            released.append(arrival.at)
+            agent_system.data.gate.set()
+
+    agent_system.data.gate.clear()
+    try:
+        answer = await send(
+            agent_system, "data", "테란 승률?", on_arrival=release_after_three_thoughts
+        )
+    finally:
+        agent_system.data.gate.set()
+
+    assert answer.state == COMPLETED
+    before_answer = [a for a in answer.thinking if a.at <= answer.answered_at]
+    assert len(before_answer) >= 5
+    assert before_answer[0].at < released[0] < answer.answered_at
+    times = [a.at for a in answer.arrivals]
+    assert times == sorted(times)
+    scanned = [
+        t.thinking["rows_scanned"]
+        for t in before_answer
+        if t.thinking and "rows_scanned" in t.thinking
+    ]
+    assert scanned == sorted(scanned)
+    assert scanned[-1] > scanned[0]
+
+
+async def test_balance_calls_data_and_cs_concurrently(agent_system: AgentSystem) -> None:
+    scanning: set[str] = set()
+
+    async def release_when_both_scan(exchange: Exchange, arrival: Arrival) -> None:
+        thought = arrival.thinking
+        if thought and thought.get("step") == "scan" and thought.get("rows_scanned", 0) > 0:
+            scanning.add(str(thought.get("source")))
+            if {"data", "cs"} <= scanning:
+                agent_system.data.gate.set()
+
+    agent_system.data.gate.clear()
+    try:
+        report = await send(
+            agent_system,
+            "balance",
+            "Analyze balance for patch 7.3",
+            on_arrival=release_when_both_scan,
+        )
+    finally:
+        agent_system.data.gate.set()
+
+    assert report.state == COMPLETED
+    assert {"data", "cs"} <= scanning
+    sources = [a.thinking.get("source") for a in report.thinking if a.thinking]
+    assert {"data", "cs"} <= set(sources)
+    assert len([a for a in report.thinking if a.at <= report.answered_at]) >= 5
