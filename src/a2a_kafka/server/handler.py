@@ -10,9 +10,17 @@ Contract:
 - **Commits.** Offsets are committed only up to the oldest unfinished request of
   each partition, after the replies were acknowledged by the broker: a crash
   redelivers every unfinished request instead of dropping it.
+- **Redelivery.** A redelivered SendMessage is never run twice: messages are
+  claimed in a `DedupeStore` (`a2a_kafka.server.dedupe`) and duplicates get the
+  recorded answer.
 - **Replies.** To the reply topic and partition named in the request's headers.
-- **Bad input.** A malformed request gets a JSON-RPC error reply when it has a
-  reply address, one log line, and the consumer carries on.
+- **Bad input and failures.** A malformed request gets a JSON-RPC error reply when
+  it has a reply address; one without goes to the dead-letter topic, and so does
+  a request whose replies still cannot be produced after the `RetryPolicy`
+  (`a2a_kafka.server.requests`). The consumer carries on.
+- **Deadlines.** Requests whose caller's deadline has passed are skipped.
+- **Observability.** `stats` counts every outcome (`HandlerStats`); changes are
+  logged every ``stats_interval`` seconds.
 - **Shutdown.** `aclose()` stops fetching, lets in-flight requests finish
   (bounded by ``drain_timeout``), commits, then leaves the group.
 """
@@ -22,10 +30,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+import uuid
 from typing import Any
 
-from a2a.server.jsonrpc_models import InvalidRequestError
 from a2a.server.request_handlers.request_handler import RequestHandler
 from a2a.types.a2a_pb2 import AgentCard
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -36,16 +43,13 @@ from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
+from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
 from a2a_kafka.server.offsets import OffsetTracker
+from a2a_kafka.server.replies import ReplySender
+from a2a_kafka.server.requests import RequestProcessor, Settings
+from a2a_kafka.server.retry import RetryPolicy
+from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.topics import AgentTopics, ensure_topics
-from a2a_kafka.wire import (
-    MalformedRecordError,
-    ReplyAddress,
-    ReplyKind,
-    RequestMeta,
-    decode_request_meta,
-    encode_reply,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,14 @@ class KafkaConsumerHandler:
         max_request_bytes: larger request records are rejected with an error reply.
         drain_timeout: seconds `aclose()` waits for in-flight requests.
         context_builder: builds each request's ``ServerCallContext`` (authentication hook).
+        dedupe: where SendMessage claims live; a `DatabaseDedupeStore` on the task
+            store's database for several instances. Default: this process's memory.
+        retry: retries of producing replies and of dedupe-store calls before a
+            request is dead-lettered.
+        duplicate_wait: longest wait, in seconds, for another instance's run of a
+            redelivered message (then the caller gets the task as it is).
+        stats_interval: seconds between log lines with the changed `stats`; None: never.
+        instance_id: this instance's name in dedupe claims; random by default.
     """
 
     def __init__(
@@ -77,25 +89,52 @@ class KafkaConsumerHandler:
         max_request_bytes: int = 8 * 1024 * 1024,
         drain_timeout: float = 30.0,
         context_builder: router.ContextBuilder = router.default_context,
+        dedupe: DedupeStore | None = None,
+        retry: RetryPolicy | None = None,
+        duplicate_wait: float = 30.0,
+        stats_interval: float | None = 60.0,
+        instance_id: str | None = None,
     ) -> None:
         self.agent = agent
         self.topics = AgentTopics.of(config, agent)
         self.config = config
         self.group_id = group_id or config.topic(f"a2a.agent.{agent}")
+        self.instance_id = instance_id or uuid.uuid4().hex
+        self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._handler = request_handler
         self._card = agent_card
         self._max_in_flight = max_in_flight
-        self._max_request_bytes = max_request_bytes
         self._drain_timeout = drain_timeout
-        self._build_context = context_builder
+        self._stats_interval = stats_interval
+        self._settings = Settings(
+            agent=agent,
+            instance=self.instance_id,
+            dead_letter_topic=self.topics.dead_letters,
+            max_request_bytes=max_request_bytes,
+            retry=retry or RetryPolicy(),
+            duplicate_wait=duplicate_wait,
+            build_context=context_builder,
+        )
+        self._stats = HandlerStats()
         self._offsets = OffsetTracker()
         self._tasks: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._processor: RequestProcessor | None = None
         self._loop_task: asyncio.Task[None] | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
         self._stopping = False
-        self.stats: dict[str, int] = {"handled": 0, "rejected": 0, "expired": 0, "unroutable": 0}
+
+    @property
+    def stats(self) -> HandlerStats:
+        """A snapshot of what this instance did so far (see `HandlerStats`)."""
+        return self._stats.snapshot(in_flight=len(self._tasks))
+
+    @property
+    def assignment(self) -> frozenset[TopicPartition]:
+        """The request-topic partitions this instance consumes now."""
+        return frozenset(self._consumer.assignment()) if self._consumer else frozenset()
 
     async def __aenter__(self) -> KafkaConsumerHandler:
         await self.start()
@@ -108,7 +147,9 @@ class KafkaConsumerHandler:
         """Create topics, join the group, publish the card; returns once assigned."""
         if self._loop_task is not None:
             return
-        await ensure_topics(self.config, [self.topics.requests, self.topics.responses])
+        topics = [self.topics.requests, self.topics.responses, self.topics.dead_letters]
+        await ensure_topics(self.config, topics)
+        await self.dedupe.start()
         try:
             self._producer = AIOKafkaProducer(
                 **self.config.client_options(),
@@ -118,6 +159,14 @@ class KafkaConsumerHandler:
                 **self.config.producer_options,
             )
             await self._producer.start()
+            self._processor = RequestProcessor(
+                self._settings,
+                self._handler,
+                ReplySender(self._producer),
+                self.dedupe,
+                self._stats,
+                stopping=lambda: self._stopping,
+            )
             self._consumer = AIOKafkaConsumer(
                 **{
                     **self.config.client_options(),
@@ -132,6 +181,7 @@ class KafkaConsumerHandler:
             assigned = asyncio.Event()
             self._consumer.subscribe([self.topics.requests], listener=_Rebalance(self, assigned))
             self._loop_task = asyncio.create_task(self._run(), name=f"a2a-kafka-{self.agent}")
+            self._housekeeping = asyncio.create_task(self._keep_house())
             await self._wait_assigned(assigned)
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
@@ -160,6 +210,8 @@ class KafkaConsumerHandler:
         while not self._stopping:
             free = self._max_in_flight - len(self._tasks)
             if free <= 0:
+                if not consumer.paused():
+                    self._stats.paused += 1
                 consumer.pause(*consumer.assignment())
                 self._slot_freed.clear()
                 with contextlib.suppress(TimeoutError):
@@ -176,87 +228,38 @@ class KafkaConsumerHandler:
             await self._commit()
 
     def _spawn(self, tp: TopicPartition, record: ConsumerRecord[Any, Any]) -> None:
-        task = asyncio.create_task(self._process(record))
+        assert self._processor is not None
+        task = asyncio.create_task(self._processor.process(record))
         self._tasks.add(task)
 
         def done(t: asyncio.Task[None]) -> None:
             self._tasks.discard(t)
-            self._offsets.finished(tp, record.offset)
+            # Cut short by shutdown: left unfinished, so it is never committed.
+            if not t.cancelled() and t.exception() is None:
+                self._offsets.finished(tp, record.offset)
             self._slot_freed.set()
 
         task.add_done_callback(done)
 
-    async def _process(self, record: ConsumerRecord[Any, Any]) -> None:
-        where = f"{record.topic}/{record.partition}@{record.offset}"
-        try:
-            meta = decode_request_meta(record.headers)
-        except MalformedRecordError as exc:
-            self.stats["unroutable"] += 1
-            logger.warning("%s: unroutable request: %s", where, exc)
-            return
-        if meta.reply_to is None or meta.correlation_id is None:
-            self.stats["unroutable"] += 1
-            logger.warning("%s: request without reply address or correlation id", where)
-            return
-        if meta.expired():
-            self.stats["expired"] += 1
-            logger.info("%s: skipped, the caller's deadline has passed", where)
-            return
-        try:
-            await self._answer(record, meta.correlation_id, meta.reply_to, meta)
-        except KafkaError as exc:
-            logger.error("%s: could not send the reply: %r", where, exc)
-
-    async def _answer(
-        self, record: ConsumerRecord[Any, Any], cid: str, to: ReplyAddress, meta: RequestMeta
-    ) -> None:
-        value: bytes | None = record.value
-        if value is not None and len(value) > self._max_request_bytes:
-            await self._reply_rejected(
-                cid,
-                to,
-                router.RejectedError(cid, InvalidRequestError(message="Payload too large")),
-            )
-            return
-        try:
-            call = router.parse(value, meta, self._build_context)
-        except router.RejectedError as rejected:
-            await self._reply_rejected(cid, to, rejected)
-            return
-        self.stats["handled"] += 1
-        if not call.streaming:
-            body = await router.unary(self._handler, call)
-            await self._send(to, cid, ReplyKind.RESULT, 0, body)
-            return
-        sends: list[Awaitable[Any]] = []
-        sequence = 0
-        async for body in router.stream(self._handler, call):
-            sends.append(await self._enqueue(to, cid, ReplyKind.EVENT, sequence, body))
-            sequence += 1
-        sends.append(await self._enqueue(to, cid, ReplyKind.END, sequence, None))
-        await asyncio.gather(*sends)
-
-    async def _reply_rejected(
-        self, cid: str, to: ReplyAddress, rejected: router.RejectedError
-    ) -> None:
-        self.stats["rejected"] += 1
-        logger.warning("rejected request %s: %s", cid, rejected)
-        await self._send(to, cid, ReplyKind.RESULT, 0, rejected.response)
-
-    async def _enqueue(
-        self, to: ReplyAddress, cid: str, kind: ReplyKind, seq: int, body: dict[str, Any] | None
-    ) -> Awaitable[Any]:
-        value, headers = encode_reply(cid, kind, seq, body)
-        assert self._producer is not None
-        delivery: Awaitable[Any] = await self._producer.send(
-            to.topic, value, key=cid.encode(), partition=to.partition, headers=headers
-        )
-        return delivery
-
-    async def _send(
-        self, to: ReplyAddress, cid: str, kind: ReplyKind, seq: int, body: dict[str, Any] | None
-    ) -> None:
-        await (await self._enqueue(to, cid, kind, seq, body))
+    async def _keep_house(self) -> None:
+        """Keep dedupe leases fresh and log the stats that changed, periodically."""
+        lease = getattr(self.dedupe, "lease", 15.0)
+        heartbeat = max(0.2, lease / 3)
+        logged: HandlerStats | None = None
+        since_log = 0.0
+        while True:
+            await asyncio.sleep(heartbeat)
+            try:
+                await self.dedupe.heartbeat(self.instance_id)
+            except Exception as exc:
+                logger.warning("dedupe heartbeat of %s failed: %r", self.agent, exc)
+            since_log += heartbeat
+            if self._stats_interval is not None and since_log >= self._stats_interval:
+                since_log = 0.0
+                now = self.stats
+                if changes := now.changes_since(logged):
+                    logger.info("agent %s: %s", self.agent, changes)
+                logged = now
 
     async def _commit(self, partitions: set[TopicPartition] | None = None) -> None:
         positions = self._offsets.committable(partitions)
@@ -294,9 +297,15 @@ class KafkaConsumerHandler:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await self._consumer.stop()
             self._consumer = None
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
+            self._housekeeping = None
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+        await self.dedupe.aclose()
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -1,0 +1,317 @@
+"""What happens to one request record, from its headers to its terminal outcome.
+
+Every record ends in exactly one of these (counted in `HandlerStats`):
+
+1. **dead-lettered at once**: no reply address or correlation id, or headers
+   that cannot be decoded (nobody to answer, retrying cannot help);
+2. **expired**: the caller's deadline has passed, the request is skipped;
+3. **rejected**: malformed but addressable: a JSON-RPC error reply;
+4. **answered**: routed to the agent's `RequestHandler`, its replies produced;
+   a SendMessage / SendStreamingMessage is first claimed in the `DedupeStore`
+   so that a redelivery never runs the agent twice (see `a2a_kafka.server.dedupe`);
+5. **dead-lettered after retries**: a retriable step (producing the replies,
+   the dedupe store) still failed after the `RetryPolicy`.
+
+`process` never raises: a failure nobody foresaw dead-letters the record too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from a2a.server.jsonrpc_models import InternalError, InvalidRequestError
+from a2a.server.request_handlers.request_handler import RequestHandler
+from a2a.server.request_handlers.response_helpers import build_error_response
+from a2a.types.a2a_pb2 import GetTaskRequest, SendMessageRequest
+from aiokafka import ConsumerRecord
+from google.protobuf.json_format import MessageToDict
+
+from a2a_kafka.server import router
+from a2a_kafka.server.dead_letters import dead_letter_headers
+from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
+from a2a_kafka.server.replies import ReplyRecord, ReplySender
+from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
+from a2a_kafka.server.stats import HandlerStats
+from a2a_kafka.wire import MalformedRecordError, ReplyAddress, ReplyKind, decode_request_meta
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEDUPED_METHODS = frozenset({"SendMessage", "SendStreamingMessage"})
+INTERRUPTED = "interrupted"
+"""``error.data.reason`` of the reply to a request whose first run was cut off."""
+
+
+@dataclass(slots=True)
+class Settings:
+    """The parts of `KafkaConsumerHandler`'s configuration a request needs."""
+
+    agent: str
+    instance: str
+    dead_letter_topic: str
+    max_request_bytes: int
+    retry: RetryPolicy
+    duplicate_wait: float
+    """Longest wait, in seconds, for another instance's run of the same message."""
+    build_context: router.ContextBuilder
+    dead_letter_backoff: float = 1.0
+
+
+@dataclass(slots=True)
+class RequestProcessor:
+    """Takes request records to their terminal outcome (see the module docstring)."""
+
+    settings: Settings
+    handler: RequestHandler
+    replies: ReplySender
+    dedupe: DedupeStore
+    stats: HandlerStats
+    stopping: Callable[[], bool] = field(default=lambda: False)
+
+    async def process(self, record: ConsumerRecord[Any, Any]) -> None:
+        """Handle one record; never raises (except on cancellation)."""
+        self.stats.received += 1
+        where = f"{record.topic}/{record.partition}@{record.offset}"
+        try:
+            meta = decode_request_meta(record.headers)
+            if meta.reply_to is None or meta.correlation_id is None:
+                raise MalformedRecordError("no reply address or correlation id")
+        except MalformedRecordError as exc:
+            self.stats.unroutable += 1
+            logger.warning("%s: unroutable request, dead-lettered: %s", where, exc)
+            await self._dead_letter(record, exc, 1)
+            return
+        if meta.expired():
+            self.stats.expired += 1
+            logger.info("%s: skipped, the caller's deadline has passed", where)
+            return
+        request = _Request(record.value, meta.correlation_id, meta.reply_to, meta.deadline)
+        try:
+            await self._answer(request, meta)
+        except RetriesExhaustedError as exc:
+            logger.error("%s: dead-lettered: %s", where, exc)
+            await self._dead_letter(record, exc.last, exc.attempts)
+        except Exception as exc:
+            logger.exception("%s: unexpected failure, dead-lettered", where)
+            await self._dead_letter(record, exc, 1)
+
+    async def _answer(self, request: _Request, meta: Any) -> None:
+        try:
+            call = self._parse(request, meta)
+        except router.RejectedError as rejected:
+            self.stats.rejected += 1
+            logger.warning("rejected request %s: %s", request.cid, rejected)
+            await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, rejected.response)])
+            return
+        key = self._message_key(call)
+        claim = Claim("new")
+        if key is not None:
+            owner = self.settings.instance
+            claim = await self._retrying("dedupe claim", lambda: self.dedupe.claim(key, owner))
+        if claim.state != "new":
+            assert key is not None
+            await self._duplicate(call, request, key, claim)
+        elif call.streaming:
+            await self._stream(call, request, key)
+            self.stats.answered += 1
+        else:
+            await self._unary(call, request, key)
+            self.stats.answered += 1
+
+    def _parse(self, request: _Request, meta: Any) -> router.Call:
+        if request.value is not None and len(request.value) > self.settings.max_request_bytes:
+            error = InvalidRequestError(message="Payload too large")
+            raise router.RejectedError(request.cid, error)
+        return router.parse(request.value, meta, self.settings.build_context)
+
+    def _message_key(self, call: router.Call) -> MessageKey | None:
+        if call.method not in DEDUPED_METHODS or not isinstance(call.request, SendMessageRequest):
+            return None
+        message_id = call.request.message.message_id
+        if not message_id:
+            return None
+        return MessageKey(self.settings.agent, call.context.user.user_name, message_id)
+
+    async def _unary(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
+        body = await router.unary(self.handler, call)
+        if key is not None:
+            await self._record(key, _outcome(body))
+        await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
+
+    async def _stream(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
+        records: list[ReplyRecord] = []
+        deliveries: list[Awaitable[Any]] = []
+        task_id: str | None = None
+        failed = False
+        async for body in router.stream(self.handler, call):
+            records.append(ReplyRecord(ReplyKind.EVENT, len(records), body))
+            if task_id is None and (task_id := _task_id(body)) is not None and key is not None:
+                await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
+            try:  # live: the caller sees each event as it happens
+                deliveries.append(await self.replies.enqueue(request.to, request.cid, records[-1]))
+            except Exception as exc:
+                failed = True
+                logger.warning("reply %s #%d not produced: %r", request.cid, len(records), exc)
+        if key is not None:
+            await self._record(key, await self._final_outcome(call, records, task_id))
+        records.append(ReplyRecord(ReplyKind.END, len(records), None))
+        if not failed:
+            try:
+                deliveries.append(await self.replies.enqueue(request.to, request.cid, records[-1]))
+            except Exception:
+                failed = True
+        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        if failed or any(isinstance(r, Exception) for r in results):
+            await self._reply(request, records)  # all of it again: the client drops what it has
+
+    async def _final_outcome(
+        self, call: router.Call, records: list[ReplyRecord], task_id: str | None
+    ) -> Outcome:
+        last = records[-1].body if records else None
+        if last is None or "error" in last:
+            return _outcome(last or _error_body(call.request_id, "the stream ended empty"))
+        return await self._task_outcome(call, task_id) or _outcome(last)
+
+    async def _task_outcome(self, call: router.Call, task_id: str | None) -> Outcome | None:
+        """``{"result": {"task": ...}}`` with the task as stored now, if it can be read."""
+        if not task_id:
+            return None
+        try:
+            task = await self.handler.on_get_task(GetTaskRequest(id=task_id), call.context)
+        except Exception as exc:
+            logger.warning("task %s unavailable: %r", task_id, exc)
+            return None
+        return {"result": {"task": MessageToDict(task)}} if task is not None else None
+
+    async def _duplicate(
+        self, call: router.Call, request: _Request, key: MessageKey, claim: Claim
+    ) -> None:
+        self.stats.duplicates += 1
+        logger.info("message %s of %s was delivered before", key.message_id, self.settings.agent)
+        claim = await self._await_first_run(key, claim, request)
+        if claim.state == "abandoned":
+            claim = await self._interrupt(key, claim)
+        outcome = claim.outcome or await self._snapshot(call, claim)
+        body = {"jsonrpc": "2.0", "id": call.request_id, **outcome}
+        if call.streaming:
+            end = ReplyRecord(ReplyKind.END, 1, None)
+            await self._reply(request, [ReplyRecord(ReplyKind.EVENT, 0, body), end])
+        else:
+            await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
+
+    async def _await_first_run(self, key: MessageKey, claim: Claim, request: _Request) -> Claim:
+        """Poll a ``running`` claim until it is decided, the caller gives up, or time is up."""
+        give_up = time.time() + self.settings.duplicate_wait
+        if request.deadline is not None:
+            give_up = min(give_up, request.deadline)
+        pause = 0.05
+        while claim.state == "running" and time.time() < give_up and not self.stopping():
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
+            claim = await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
+        return claim
+
+    async def _interrupt(self, key: MessageKey, claim: Claim) -> Claim:
+        """Decide an abandoned claim as interrupted (once, whichever instance comes first)."""
+        message = (
+            f"interrupted: the instance that ran message {key.message_id} stopped before "
+            "answering; the agent is not run twice"
+            + (f"; get task {claim.task_id} for its state" if claim.task_id else "")
+        )
+        data = {"reason": INTERRUPTED, "taskId": claim.task_id or ""}
+        outcome = _outcome(build_error_response(None, InternalError(message=message, data=data)))
+        won = await self._retrying(
+            "dedupe record", lambda: self.dedupe.complete(key, None, outcome)
+        )
+        if won:
+            self.stats.interrupted += 1
+            return Claim("done", outcome, claim.owner, claim.task_id)
+        return await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
+
+    async def _snapshot(self, call: router.Call, claim: Claim) -> Outcome:
+        """The answer while the first run goes on elsewhere: its task as it is now."""
+        found = await self._task_outcome(call, claim.task_id)
+        busy = "this message is still being processed by another instance"
+        return found or _outcome(_error_body(call.request_id, busy))
+
+    async def _record(self, key: MessageKey, outcome: Outcome) -> None:
+        """Record the outcome before replying; a failure here only costs a later duplicate."""
+        owner = self.settings.instance
+        try:
+            await self._retrying("dedupe record", lambda: self.dedupe.complete(key, owner, outcome))
+        except RetriesExhaustedError as exc:
+            logger.error("outcome of message %s not recorded: %s", key.message_id, exc)
+
+    async def _reply(self, request: _Request, records: list[ReplyRecord]) -> None:
+        await self._retrying(
+            "producing the reply", lambda: self.replies.send(request.to, request.cid, records)
+        )
+
+    async def _retrying(self, step: str, action: Callable[[], Awaitable[T]]) -> T:
+        return await self.settings.retry.run(step, action, on_retry=self._count_retry)
+
+    def _count_retry(self, attempt: int, exc: Exception) -> None:
+        self.stats.retries += 1
+
+    async def _best_effort(self, action: Awaitable[Any]) -> None:
+        try:
+            await action
+        except Exception as exc:
+            logger.warning("dedupe store: %r", exc)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any], error: BaseException, attempts: int
+    ) -> None:
+        """Produce the dead letter; retried until it is written or the handler stops.
+
+        Until it is written the record stays unfinished, so its offset is not
+        committed and a restart redelivers it: a dead letter is never lost.
+        """
+        headers = dead_letter_headers(record, type(error).__name__, str(error), attempts)
+        topic = self.settings.dead_letter_topic
+        while True:
+            try:
+                await self.replies.dead_letter(topic, record.key, record.value, headers)
+                self.stats.dead_lettered += 1
+                return
+            except Exception as exc:
+                if self.stopping():
+                    raise
+                logger.error("dead letter to %s not produced, retrying: %r", topic, exc)
+                await asyncio.sleep(self.settings.dead_letter_backoff)
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    value: bytes | None
+    cid: str
+    to: ReplyAddress
+    deadline: float | None
+
+
+def _outcome(body: dict[str, Any]) -> Outcome:
+    if "error" in body:
+        return {"error": body["error"]}
+    return {"result": body.get("result")}
+
+
+def _error_body(request_id: str | int | None, message: str) -> dict[str, Any]:
+    return build_error_response(request_id, InternalError(message=message))
+
+
+def _task_id(body: dict[str, Any]) -> str | None:
+    result = body.get("result")
+    if not isinstance(result, dict):
+        return None
+    if isinstance(task := result.get("task"), dict):
+        found = task.get("id")
+    else:
+        update = result.get("statusUpdate") or result.get("artifactUpdate") or {}
+        found = update.get("taskId") if isinstance(update, dict) else None
+    return found if isinstance(found, str) and found else None

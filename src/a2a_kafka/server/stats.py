@@ -1,0 +1,67 @@
+"""What a `KafkaConsumerHandler` did with the records it consumed: `HandlerStats`.
+
+Every request record ends in exactly one of ``answered``, ``rejected``,
+``expired``, ``dead_lettered`` (or is still ``in_flight``); the other counters
+say how it got there. `KafkaConsumerHandler.stats` returns a snapshot, and the
+handler logs one line with the counters that changed every ``stats_interval``
+seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+
+@dataclass(slots=True)
+class HandlerStats:
+    """Counters since the handler started (a snapshot when read from the handler)."""
+
+    received: int = 0
+    """Request records taken from the request topic."""
+
+    answered: int = 0
+    """Requests routed to the agent's `RequestHandler` whose replies were produced."""
+
+    rejected: int = 0
+    """Malformed requests with a reply address, answered with a JSON-RPC error."""
+
+    expired: int = 0
+    """Requests skipped because the caller's deadline had passed."""
+
+    dead_lettered: int = 0
+    """Records written to ``agent.<name>.requests.dlq``."""
+
+    unroutable: int = 0
+    """Of ``dead_lettered``: no reply address, or headers that cannot be decoded."""
+
+    duplicates: int = 0
+    """Redelivered SendMessage requests answered without running the agent again."""
+
+    interrupted: int = 0
+    """Of ``duplicates``: the first delivery's instance died; answered with an error."""
+
+    retries: int = 0
+    """Retried steps (reply production, dedupe store) after a retriable failure."""
+
+    in_flight: int = 0
+    """Requests being processed when the snapshot was taken."""
+
+    paused: int = 0
+    """Times fetching was paused because ``max_in_flight`` requests were running."""
+
+    def snapshot(self, in_flight: int) -> HandlerStats:
+        """A copy, with the current ``in_flight``."""
+        return replace(self, in_flight=in_flight)
+
+    def as_dict(self) -> dict[str, int]:
+        """The counters by name."""
+        return asdict(self)
+
+    def changes_since(self, earlier: HandlerStats | None) -> str:
+        """``name=value`` pairs of the counters that differ from ``earlier``, or ``""``."""
+        before = earlier.as_dict() if earlier else {}
+        return " ".join(
+            f"{name}={value}"
+            for name, value in self.as_dict().items()
+            if before.get(name, 0) != value
+        )

@@ -1,0 +1,21 @@
+"""Fixtures of the reliability tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from serving import Served, serve
+
+from a2a_kafka import KafkaConfig
+from a2a_kafka.pytest_plugin import UniqueNames
+
+
+@pytest.fixture
+async def served(
+    kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
+) -> AsyncIterator[Served]:
+    """The fault agent, served over Kafka with a SQLite dedupe store."""
+    async with serve(kafka_config, unique_names.agent(), tmp_path) as running:
+        yield running
