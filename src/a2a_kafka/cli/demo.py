@@ -63,7 +63,7 @@ async def _cluster() -> KafkaConfig:
 
 async def _round_trip(config: KafkaConfig, topic: str) -> None:
     key = f"demo-{uuid.uuid4().hex[:8]}".encode()
-    headers = [("a2a-method", b"message/send"), ("demo", b"true")]
+    headers = [("sent-by", b"a2a-kafka demo"), ("content-type", b"application/json")]
     producer = AIOKafkaProducer(**config.client_options())
     await producer.start()
     try:
