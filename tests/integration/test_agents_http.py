@@ -24,7 +24,15 @@ from typing import Any
 
 import pytest
 from a2a.helpers import new_text_part
-from a2a.types import Message, Role, SendMessageRequest, StreamResponse, TaskState
+from a2a.types import (
+    CancelTaskRequest,
+    ListTasksRequest,
+    Message,
+    Role,
+    SendMessageRequest,
+    StreamResponse,
+    TaskState,
+)
 from google.protobuf.json_format import MessageToDict
 
 from game_balance.agents.delegation import Reply
@@ -386,3 +394,35 @@ async def test_balance_calls_data_and_cs_concurrently(agent_system: AgentSystem)
     sources = [a.thinking.get("source") for a in report.thinking if a.thinking]
     assert {"data", "cs"} <= set(sources)
     assert len([a for a in report.thinking if a.at <= report.answered_at]) >= 5
+
+
+async def test_cancelling_balance_cancels_its_sub_agent_tasks(agent_system: AgentSystem) -> None:
+    balance_task: list[str] = []
+    scanning = asyncio.Event()
+
+    async def note_progress(exchange: Exchange, arrival: Arrival) -> None:
+        if exchange.task_id and not balance_task:
+            balance_task.append(exchange.task_id)
+        thought = arrival.thinking or {}
+        if thought.get("source") == "data" and thought.get("rows_scanned", 0) > 0:
+            scanning.set()
+
+    agent_system.data.gate.clear()
+    try:
+        running = asyncio.create_task(
+            send(agent_system, "balance", "7.2 패치 밸런스 분석", on_arrival=note_progress)
+        )
+        async with asyncio.timeout(CALL_TIMEOUT_S):
+            await scanning.wait()
+        async with agent_system.connector("balance") as client:
+            cancelled = await client.cancel_task(CancelTaskRequest(id=balance_task[0]))
+        outcome = await running
+    finally:
+        agent_system.data.gate.set()
+
+    assert cancelled.status.state == TaskState.TASK_STATE_CANCELED
+    assert outcome.state == TaskState.TASK_STATE_CANCELED
+    for agent in ("data", "cs"):
+        async with agent_system.connector(agent) as client:
+            tasks = (await client.list_tasks(ListTasksRequest())).tasks
+        assert TaskState.TASK_STATE_CANCELED in {task.status.state for task in tasks}, agent
