@@ -82,10 +82,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 async def kafka_config(pytestconfig: pytest.Config) -> AsyncIterator[KafkaConfig]:
     """A `KafkaConfig` for a running Kafka cluster, shared by the session."""
     async with contextlib.AsyncExitStack() as stack:
+        failure = None
         try:
             info = await stack.enter_async_context(kafka_cluster_info())
         except A2AKafkaError as exc:
-            unavailable(f"no Kafka cluster for the tests: {exc}")
+            failure = f"no Kafka cluster for the tests: {exc}"
+        if failure is not None:  # outside `except`: one message, no exception chain
+            unavailable(failure)
         pytestconfig.stash[_INFO] = info
         _announce(pytestconfig, f"kafka: {info.describe()}")
         yield info.config

@@ -29,10 +29,14 @@ pytestmark = pytest.mark.kafka
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def cached_jars() -> Path:
     """The project's jar cache, filled if needed."""
+    failure = None
     try:
-        return await ensure_jars(BrokerLayout.default().lib)
+        jars = await ensure_jars(BrokerLayout.default().lib)
     except LocalBrokerError as exc:
-        unavailable(f"cannot assemble the local broker: {exc}")
+        failure = f"cannot assemble the local broker: {exc}"
+    if failure is not None:  # outside `except`: one message, no exception chain
+        unavailable(failure)
+    return jars
 
 
 def _home(base: Path, jars: Path) -> Path:
