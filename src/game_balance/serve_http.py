@@ -28,7 +28,7 @@ from a2a.types import AgentCard, AgentInterface
 from a2a.utils.constants import PROTOCOL_VERSION_CURRENT, TransportProtocol
 from starlette.applications import Starlette
 
-from game_balance.agents import CARD_BUILDERS, build_executor
+from game_balance.agents import CARD_BUILDERS, Phraser, build_executor
 from game_balance.connectors import (
     ClientFactoryConnector,
     UnknownAgentError,
@@ -173,18 +173,21 @@ def http_connector(
 
 
 @contextlib.asynccontextmanager
-async def run_http_agents(data: GameData, host: str = "127.0.0.1") -> AsyncIterator[dict[str, str]]:
+async def run_http_agents(
+    data: GameData, host: str = "127.0.0.1", phraser: Phraser | None = None
+) -> AsyncIterator[dict[str, str]]:
     """Serve the Data, CS and Balance agents over HTTP on free ports; yield name → base URL.
 
-    The Balance agent reaches the other two through `http_connector`.
+    The Balance agent reaches the other two through `http_connector`; `phraser` (optional)
+    rewords every agent's final answers.
     """
     async with contextlib.AsyncExitStack() as stack:
         urls: dict[str, str] = {}
         for name in ("data", "cs"):
-            executor = build_executor(name, data, _no_connector)
+            executor = build_executor(name, data, _no_connector, phraser)
             server = HttpAgentServer(executor, CARD_BUILDERS[name], host)
             urls[name] = (await stack.enter_async_context(server)).url
-        balance = build_executor("balance", data, http_connector(dict(urls)))
+        balance = build_executor("balance", data, http_connector(dict(urls)), phraser)
         server = HttpAgentServer(balance, CARD_BUILDERS["balance"], host)
         urls["balance"] = (await stack.enter_async_context(server)).url
         yield urls

@@ -15,6 +15,7 @@ from a2a.types import AgentCard, AgentInterface
 from game_balance.agents.balance_agent import BalanceAgentExecutor, balance_agent_card
 from game_balance.agents.cs_agent import CsAgentExecutor, cs_agent_card
 from game_balance.agents.data_agent import DataAgentExecutor, data_agent_card
+from game_balance.agents.phrasing import OpenAIPhraser, Phraser
 from game_balance.connectors import Connector, UnknownAgentError
 from game_balance.data.queries import GameData
 
@@ -28,14 +29,19 @@ CARD_BUILDERS: dict[str, Callable[[Sequence[AgentInterface]], AgentCard]] = {
 }
 
 
-def build_executor(name: str, data: GameData, connector: Connector) -> AgentExecutor:
-    """The executor of agent `name`: Data and CS read `data`; Balance calls through `connector`."""
+def build_executor(
+    name: str, data: GameData, connector: Connector, phraser: Phraser | None = None
+) -> AgentExecutor:
+    """The executor of agent `name`: Data and CS read `data`; Balance calls through `connector`.
+
+    `phraser` (default None: deterministic wording) rewords final answers.
+    """
     if name == "data":
-        return DataAgentExecutor(data)
+        return DataAgentExecutor(data, phraser)
     if name == "cs":
-        return CsAgentExecutor(data)
+        return CsAgentExecutor(data, phraser)
     if name == "balance":
-        return BalanceAgentExecutor(connector)
+        return BalanceAgentExecutor(connector, phraser)
     raise UnknownAgentError(name, list(AGENT_NAMES))
 
 
@@ -45,6 +51,8 @@ __all__ = [
     "BalanceAgentExecutor",
     "CsAgentExecutor",
     "DataAgentExecutor",
+    "OpenAIPhraser",
+    "Phraser",
     "balance_agent_card",
     "build_executor",
     "cs_agent_card",

@@ -27,6 +27,7 @@ from game_balance.agents.cs_agent import CS_OPS
 from game_balance.agents.data_agent import DATA_OPS
 from game_balance.agents.delegation import Reply, call_agent, query_message, text_message
 from game_balance.agents.language import percent, pick
+from game_balance.agents.phrasing import Phraser
 from game_balance.agents.query import Query
 from game_balance.agents.report import Finding, analyze
 from game_balance.agents.report_text import render
@@ -44,8 +45,9 @@ class BalanceAgentExecutor(GameAgentExecutor):
 
     name = NAME
 
-    def __init__(self, connector: Connector) -> None:
+    def __init__(self, connector: Connector, phraser: Phraser | None = None) -> None:
         self.connector = connector
+        self.phraser = phraser
 
     async def handle(self, request: Request, turn: Turn) -> None:
         """Continue a forwarded conversation, forward a plain question, or analyse a patch."""

@@ -17,6 +17,7 @@ from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
 from a2a.server.tasks import TaskUpdater
 
+from game_balance.agents.phrasing import Phraser
 from game_balance.agents.turn import Request, Turn
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ class GameAgentExecutor(AgentExecutor, ABC):
     name: str
     """The agent's name (``"data"``, ``"cs"``, ``"balance"``), also put in thinking metadata."""
 
+    phraser: Phraser | None = None
+    """Optional wording of final answers (see `game_balance.agents.phrasing`); off by default."""
+
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         """Publish the task if new, then handle this turn (see the module docstring)."""
         task = context.current_task
@@ -37,7 +41,8 @@ class GameAgentExecutor(AgentExecutor, ABC):
             task = new_task_from_user_message(context.message)
             await event_queue.enqueue_event(task)
         request = Request.from_context(context, context.current_task)
-        turn = Turn(self.name, TaskUpdater(event_queue, task.id, task.context_id), request.lang)
+        updater = TaskUpdater(event_queue, task.id, task.context_id)
+        turn = Turn(self.name, updater, request.lang, self.phraser, request.text)
         try:
             await self.handle(request, turn)
         except Exception:

@@ -19,6 +19,7 @@ from a2a.types import AgentCard, AgentInterface
 from game_balance.agents.base import GameAgentExecutor
 from game_balance.agents.cards import agent_card, skill
 from game_balance.agents.language import Lang, pick
+from game_balance.agents.phrasing import Phraser
 from game_balance.agents.query import Query, describe
 from game_balance.agents.turn import Request, Turn
 from game_balance.data.catalog import ko
@@ -34,8 +35,9 @@ class CsAgentExecutor(GameAgentExecutor):
 
     name = NAME
 
-    def __init__(self, data: GameData) -> None:
+    def __init__(self, data: GameData, phraser: Phraser | None = None) -> None:
         self.data = data
+        self.phraser = phraser
 
     async def handle(self, request: Request, turn: Turn) -> None:
         """Ask which view is wanted if unclear, else scan the posts and answer."""

@@ -17,6 +17,7 @@ from a2a.server.tasks import TaskUpdater
 from a2a.types import Artifact, Message, Role, Task, TaskState, TaskStatus
 
 from game_balance.agents.language import Lang, detect_lang, pick
+from game_balance.agents.phrasing import Phraser
 from game_balance.agents.query import Query, parse_text
 from game_balance.data.queries import ProgressCallback, ScanProgress
 
@@ -75,10 +76,19 @@ class Request:
 class Turn:
     """Publishes one agent's events for one turn through a `TaskUpdater`."""
 
-    def __init__(self, agent: str, updater: TaskUpdater, lang: Lang) -> None:
+    def __init__(
+        self,
+        agent: str,
+        updater: TaskUpdater,
+        lang: Lang,
+        phraser: Phraser | None = None,
+        question: str = "",
+    ) -> None:
         self.agent = agent
         self.updater = updater
         self.lang = lang
+        self.phraser = phraser
+        self.question = question
         self.thoughts = 0
 
     def text(self, ko: str, en: str) -> str:
@@ -139,7 +149,13 @@ class Turn:
         await self.updater.requires_input(self.message(text, metadata))
 
     async def answer(self, name: str, text: str, data: Mapping[str, Any]) -> None:
-        """Publish the answer artifact (markdown text + structured data) and complete the task."""
+        """Publish the answer artifact (markdown text + structured data) and complete the task.
+
+        With a `phraser`, the text is reworded first (the data part never is).
+        """
+        if self.phraser is not None:
+            await self.think("phrasing", "답변 문장을 다듬습니다", "Wording the answer")
+            text = await self.phraser.phrase(text, question=self.question, lang=self.lang)
         parts = [new_text_part(text, media_type="text/markdown"), new_data_part(dict(data))]
         await self.updater.add_artifact(parts, name=name, last_chunk=True)
         await self.updater.complete()

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from a2a.client import Client
-from a2a.helpers import get_message_text, new_text_part
-from a2a.server.agent_execution import AgentExecutor
+from a2a.helpers import get_message_text
 from a2a.server.context import ServerCallContext
 from a2a.server.events import Event
 from a2a.server.request_handlers import DefaultRequestHandler
-from a2a.server.tasks import InMemoryTaskStore
 from a2a.types import (
     CancelTaskRequest,
-    Message,
-    Role,
-    SendMessageRequest,
     Task,
     TaskArtifactUpdateEvent,
     TaskState,
     TaskStatusUpdateEvent,
 )
+from game_balance_helpers import request_handler, user_message
 from google.protobuf.json_format import MessageToDict
 
-from game_balance.agents import CARD_BUILDERS, build_executor
+from game_balance.agents import build_executor
 from game_balance.connectors import UnknownAgentError
 from game_balance.data import GameData, MatchFilter, ScanProgress
 from game_balance.data.queries import Dimension, ProgressCallback
 from game_balance.data.stats import MatchTally
-from game_balance.serve_http import jsonrpc_interface
 
 
 @asynccontextmanager
@@ -43,21 +37,7 @@ async def nowhere(agent: str) -> AsyncIterator[Client]:
 
 
 def handler_for(name: str, data: GameData) -> DefaultRequestHandler:
-    executor: AgentExecutor = build_executor(name, data, nowhere)
-    card = CARD_BUILDERS[name]([jsonrpc_interface("http://agents.invalid")])
-    return DefaultRequestHandler(executor, InMemoryTaskStore(), card)
-
-
-def user_message(text: str, task_id: str = "", context_id: str = "") -> SendMessageRequest:
-    """A request carrying one user text message."""
-    message = Message(
-        role=Role.ROLE_USER,
-        message_id=str(uuid.uuid4()),
-        parts=[new_text_part(text)],
-        task_id=task_id,
-        context_id=context_id,
-    )
-    return SendMessageRequest(message=message)
+    return request_handler(name, build_executor(name, data, nowhere))
 
 
 async def turn(
