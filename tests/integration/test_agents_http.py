@@ -1,9 +1,9 @@
 """The game-balance agents end to end, through a2a's real `Client`, per transport.
 
-`agent_system` is parametrized over `TRANSPORTS`. Today that is ``"http"``: the three agents
-served by uvicorn in this process, reached with `http_connector`. Another transport adds an
-entry to `SYSTEMS` (an async context manager that serves the agents over it and yields a
-`Connector`), and every test here runs over it unchanged.
+`agent_system` is parametrized over every transport in `agent_harness.SYSTEMS`. Today that
+is ``"http"``: the three agents served by uvicorn in this process, reached with
+`http_connector`. Another transport adds an entry to `SYSTEMS` (an async context manager that
+serves the agents over it and yields a `Connector`), and every test here runs over it unchanged.
 
 Expectations are computed with plain SQL on the same SQLite file, independently of the agents.
 Tests that prove thinking streams *while* the work runs hold the agents at a gate (after the
@@ -13,43 +13,23 @@ first scanned chunk) until the client has received thinking updates, then open i
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, closing
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
-from a2a.helpers import new_text_part
-from a2a.types import (
-    CancelTaskRequest,
-    ListTasksRequest,
-    Message,
-    Role,
-    SendMessageRequest,
-    StreamResponse,
-    TaskState,
+from a2a.types import CancelTaskRequest, ListTasksRequest, TaskState
+from agent_harness import (
+    CALL_TIMEOUT_S,
+    SYSTEMS,
+    AgentSystem,
+    Arrival,
+    Exchange,
+    GatedGameData,
+    send,
 )
-from google.protobuf.json_format import MessageToDict
 
-from game_balance.agents.delegation import Reply
-from game_balance.connectors import Connector
-from game_balance.data import GameData, build_database
-from game_balance.data.queries import (
-    Dimension,
-    FeedbackFilter,
-    MatchFilter,
-    ProgressCallback,
-    ScanProgress,
-)
-from game_balance.data.stats import FeedbackTally, MatchTally
-from game_balance.serve_http import http_connector, run_http_agents
+from game_balance.data import build_database
 
-TRANSPORTS = ["http"]
-CALL_TIMEOUT_S = 30.0
+TRANSPORTS = list(SYSTEMS)
 COMPLETED = TaskState.TASK_STATE_COMPLETED
 INPUT_REQUIRED = TaskState.TASK_STATE_INPUT_REQUIRED
 
@@ -64,70 +44,6 @@ FROM matches WHERE patch = :patch
 """
 
 
-class GatedGameData(GameData):
-    """`GameData` whose scans wait at `gate` after their first chunk (the gate starts open)."""
-
-    def __init__(self, path: Path, *, chunk_rows: int) -> None:
-        super().__init__(path, chunk_rows=chunk_rows)
-        self.gate = asyncio.Event()
-        self.gate.set()
-
-    def _gated(self, on_progress: ProgressCallback) -> ProgressCallback:
-        async def report(progress: ScanProgress) -> None:
-            await on_progress(progress)
-            if progress.chunk == 1:
-                await self.gate.wait()
-
-        return report
-
-    async def tally_matches(
-        self,
-        selection: MatchFilter | None = None,
-        group_by: Dimension | None = None,
-        on_progress: ProgressCallback | None = None,
-    ) -> MatchTally:
-        return await super().tally_matches(selection, group_by, self._gated(_or_none(on_progress)))
-
-    async def tally_feedback(
-        self,
-        selection: FeedbackFilter | None = None,
-        top: int = 5,
-        on_progress: ProgressCallback | None = None,
-    ) -> FeedbackTally:
-        return await super().tally_feedback(selection, top, self._gated(_or_none(on_progress)))
-
-
-def _or_none(callback: ProgressCallback | None) -> ProgressCallback:
-    async def ignore(progress: ScanProgress) -> None:
-        return None
-
-    return callback or ignore
-
-
-@asynccontextmanager
-async def _http_system(data: GameData) -> AsyncIterator[Connector]:
-    async with run_http_agents(data) as urls:
-        yield http_connector(urls)
-
-
-SYSTEMS: dict[str, Callable[[GameData], AbstractAsyncContextManager[Connector]]] = {
-    "http": _http_system,
-}
-
-
-@dataclass
-class AgentSystem:
-    """The three agents running over one transport, and the data they read."""
-
-    transport: str
-    connector: Connector
-    data: GatedGameData
-
-    def sql(self) -> closing[sqlite3.Connection]:
-        """A plain connection to the agents' data set, for independent expectations."""
-        return closing(sqlite3.connect(self.data.path))
-
-
 @pytest.fixture(scope="session", params=TRANSPORTS)
 async def agent_system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -137,72 +53,6 @@ async def agent_system(
     data = GatedGameData(database, chunk_rows=2_000)
     async with SYSTEMS[request.param](data) as connector:
         yield AgentSystem(request.param, connector, data)
-
-
-@dataclass
-class Arrival:
-    """One stream event and when the client received it."""
-
-    at: float
-    response: StreamResponse
-
-    @property
-    def thinking(self) -> dict[str, Any] | None:
-        """The metadata of a thinking update (WORKING status with a message), else None."""
-        update = self.response.status_update
-        if not self.response.HasField("status_update") or not update.status.HasField("message"):
-            return None
-        if update.status.state != TaskState.TASK_STATE_WORKING:
-            return None
-        return MessageToDict(update.status.message.metadata)
-
-
-@dataclass
-class Exchange(Reply):
-    """Everything one message to an agent produced, with arrival times."""
-
-    sent_at: float = 0.0
-    arrivals: list[Arrival] = field(default_factory=list)
-
-    @property
-    def thinking(self) -> list[Arrival]:
-        """The thinking updates, in arrival order."""
-        return [a for a in self.arrivals if a.thinking is not None]
-
-    @property
-    def answered_at(self) -> float:
-        """When the first answer artifact arrived."""
-        return next(a.at for a in self.arrivals if a.response.HasField("artifact_update"))
-
-    def record(self, arrival: Arrival) -> None:
-        """Record one event."""
-        self.arrivals.append(arrival)
-        self.absorb(arrival.response)
-
-
-async def send(
-    system: AgentSystem,
-    agent: str,
-    text: str,
-    follow_up: Exchange | None = None,
-    on_arrival: Callable[[Exchange, Arrival], Awaitable[None]] | None = None,
-) -> Exchange:
-    """Send `text` to `agent` (continuing `follow_up`'s task if given) and collect the stream."""
-    message = Message(
-        role=Role.ROLE_USER,
-        message_id=str(uuid.uuid4()),
-        parts=[new_text_part(text)],
-        task_id=follow_up.task_id if follow_up else "",
-        context_id=follow_up.context_id if follow_up else "",
-    )
-    exchange = Exchange(agent, sent_at=time.perf_counter())
-    async with asyncio.timeout(CALL_TIMEOUT_S), system.connector(agent) as client:
-        async for response in client.send_message(SendMessageRequest(message=message)):
-            arrival = Arrival(time.perf_counter(), response)
-            exchange.record(arrival)
-            if on_arrival is not None:
-                await on_arrival(exchange, arrival)
-    return exchange
 
 
 def race_win_rate(system: AgentSystem, race: str) -> tuple[int, int, str]:
