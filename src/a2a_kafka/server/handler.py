@@ -243,20 +243,21 @@ class KafkaConsumerHandler:
 
     async def _keep_house(self) -> None:
         """Keep dedupe leases fresh and log the stats that changed, periodically."""
-        lease = getattr(self.dedupe, "lease", 15.0)
-        heartbeat = max(0.2, lease / 3)
+        beat = max(0.2, getattr(self.dedupe, "lease", 15.0) / 3)
+        every = self._stats_interval
+        loop = asyncio.get_running_loop()
+        last_beat = last_log = loop.time()
         logged: HandlerStats | None = None
-        since_log = 0.0
         while True:
-            await asyncio.sleep(heartbeat)
-            try:
-                await self.dedupe.heartbeat(self.instance_id)
-            except Exception as exc:
-                logger.warning("dedupe heartbeat of %s failed: %r", self.agent, exc)
-            since_log += heartbeat
-            if self._stats_interval is not None and since_log >= self._stats_interval:
-                since_log = 0.0
-                now = self.stats
+            await asyncio.sleep(min(beat, every) if every else beat)
+            if loop.time() - last_beat >= beat:
+                last_beat = loop.time()
+                try:
+                    await self.dedupe.heartbeat(self.instance_id)
+                except Exception as exc:
+                    logger.warning("dedupe heartbeat of %s failed: %r", self.agent, exc)
+            if every is not None and loop.time() - last_log >= every:
+                last_log, now = loop.time(), self.stats
                 if changes := now.changes_since(logged):
                     logger.info("agent %s: %s", self.agent, changes)
                 logged = now
