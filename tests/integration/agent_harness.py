@@ -1,9 +1,9 @@
 """Running the game-balance agents over a transport, and talking to them like a client would.
 
-`SYSTEMS` maps a transport name to an async context manager that serves the three agents over
-that transport (reading the given `GameData`) and yields a `Connector` to reach them. HTTP is
-here; adding Kafka is one more entry. `send` talks to an agent through a2a's real `Client` and
-records every stream event with its arrival time.
+`SYSTEMS` maps a transport name (HTTP, Kafka) to an async context manager that serves the three
+agents over that transport (reading the given `GameData`) and yields a `Connector` to reach them.
+`send` talks to an agent through a2a's real `Client` and records every stream event with its
+arrival time.
 
 `GatedGameData` lets tests hold the agents' scans after their first chunk (`gate`), to prove
 that thinking reaches the client while the work is still running.
@@ -25,6 +25,7 @@ from a2a.helpers import new_text_part
 from a2a.types import Message, Role, SendMessageRequest, StreamResponse, TaskState
 from google.protobuf.json_format import MessageToDict
 
+from a2a_kafka import KafkaClients, KafkaConfig
 from game_balance.agents.delegation import Reply
 from game_balance.connectors import Connector
 from game_balance.data import GameData
@@ -37,6 +38,7 @@ from game_balance.data.queries import (
 )
 from game_balance.data.stats import FeedbackTally, MatchTally
 from game_balance.serve_http import http_connector, run_http_agents
+from game_balance.serve_kafka import kafka_connector, run_kafka_agents
 
 CALL_TIMEOUT_S = 30.0
 
@@ -87,9 +89,18 @@ async def _http_system(data: GameData) -> AsyncIterator[Connector]:
         yield http_connector(urls)
 
 
-SYSTEMS: dict[str, Callable[[GameData], AbstractAsyncContextManager[Connector]]] = {
-    "http": _http_system,
+@asynccontextmanager
+async def _kafka_system(data: GameData, config: KafkaConfig) -> AsyncIterator[Connector]:
+    config = config.with_(topic_prefix=f"t{uuid.uuid4().hex[:8]}.")  # this run's own topics
+    async with run_kafka_agents(config, data), KafkaClients(config) as clients:
+        yield kafka_connector(clients)
+
+
+SYSTEMS: dict[str, Callable[[GameData, KafkaConfig], AbstractAsyncContextManager[Connector]]] = {
+    "http": lambda data, _: _http_system(data),
+    "kafka": _kafka_system,
 }
+"""Transport name → serves the three agents over it, yields a `Connector` to them."""
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """The game-balance agents end to end, through a2a's real `Client`, per transport.
 
-`agent_system` is parametrized over every transport in `agent_harness.SYSTEMS`. Today that
-is ``"http"``: the three agents served by uvicorn in this process, reached with
-`http_connector`. Another transport adds an entry to `SYSTEMS` (an async context manager that
-serves the agents over it and yields a `Connector`), and every test here runs over it unchanged.
+`agent_system` is parametrized over every transport in `agent_harness.SYSTEMS`: ``"http"``
+(the three agents served by uvicorn in this process) and ``"kafka"`` (the same executors
+behind `KafkaConsumerHandler`s on the real broker, the Balance agent calling Data and CS over
+Kafka). Every test runs over both unchanged: the answers must be the same.
 
 Expectations are computed with plain SQL on the same SQLite file, independently of the agents.
 Tests that prove thinking streams *while* the work runs hold the agents at a gate (after the
@@ -27,6 +27,7 @@ from agent_harness import (
     send,
 )
 
+from a2a_kafka import KafkaConfig
 from game_balance.data import build_database
 
 TRANSPORTS = list(SYSTEMS)
@@ -46,12 +47,14 @@ FROM matches WHERE patch = :patch
 
 @pytest.fixture(scope="session", params=TRANSPORTS)
 async def agent_system(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    kafka_config: KafkaConfig,
 ) -> AsyncIterator[AgentSystem]:
     """All three agents served over the transport under test."""
     database = build_database(tmp_path_factory.mktemp("agents") / "game.sqlite3")
     data = GatedGameData(database, chunk_rows=2_000)
-    async with SYSTEMS[request.param](data) as connector:
+    async with SYSTEMS[request.param](data, kafka_config) as connector:
         yield AgentSystem(request.param, connector, data)
 
 
