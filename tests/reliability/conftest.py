@@ -9,6 +9,7 @@ import pytest
 from serving import Served, serve
 
 from a2a_kafka import KafkaConfig
+from a2a_kafka.cluster.pytest_fixtures import database_url, postgres_url
 from a2a_kafka.pytest_plugin import UniqueNames
 
 
@@ -19,3 +20,6 @@ async def served(
     """The fault agent, served over Kafka with a SQLite dedupe store."""
     async with serve(kafka_config, unique_names.agent(), tmp_path) as running:
         yield running
+
+
+__all__ = ["database_url", "postgres_url", "served"]
