@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -87,7 +88,7 @@ async def ensure_topics(
             await _create(admin, config, missing, partitions, topic_configs)
         return missing
     except KafkaError as exc:
-        raise BrokerError(f"cannot create topics on {config.bootstrap_servers}: {exc!r}") from exc
+        raise _unreachable(config, exc) from exc
     finally:
         await admin.close()
 
@@ -122,3 +123,27 @@ async def ensure_agent_topics(config: KafkaConfig, agents: Iterable[str]) -> lis
         t = AgentTopics.of(config, agent)
         names += [t.requests, t.responses]
     return await ensure_topics(config, names)
+
+
+async def record_counts(config: KafkaConfig, topics: Iterable[str]) -> dict[str, int]:
+    """How many records each topic holds now (end offsets summed over partitions)."""
+    names = list(topics)
+    admin = AIOKafkaAdminClient(**config.client_options())
+    consumer = AIOKafkaConsumer(**config.client_options())
+    try:
+        await admin.start()
+        await consumer.start()
+        described = await admin.describe_topics(names)
+        partitions = [
+            TopicPartition(topic["topic"], p["partition"])
+            for topic in described
+            if topic["error_code"] == 0
+            for p in topic["partitions"]
+        ]
+        ends = await consumer.end_offsets(partitions) if partitions else {}
+    except KafkaError as exc:
+        raise _unreachable(config, exc) from exc
+    finally:
+        await consumer.stop()
+        await admin.close()
+    return {name: sum(n for tp, n in ends.items() if tp.topic == name) for name in names}

@@ -1,8 +1,11 @@
-"""``a2a-kafka demo`` (temporary): prove the Kafka set-up works end to end.
+"""``a2a-kafka demo``: the game-balance agents talking over Kafka, end to end.
 
 Uses ``KAFKA_BOOTSTRAP_SERVERS`` when set, else starts (or reuses) the local
-broker and leaves it running; creates the plan's topics; sends one record with
-a key and headers and reads it back. The agents demo will replace this.
+broker and leaves it running. Serves the Data, CS and Balance agents over
+Kafka, then plays a scripted conversation through a2a's `Client`, printing
+every thinking update as it streams: a one-shot question, a multi-turn
+exchange (the agent asks back), and a full balance analysis in which the
+Balance agent calls Data and CS over Kafka. Ends with what Kafka recorded.
 """
 
 from __future__ import annotations
@@ -11,45 +14,79 @@ import argparse
 import asyncio
 import os
 import time
-import uuid
-
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
-from aiokafka.structs import ConsumerRecord
 
 from a2a_kafka.cli.common import Subparsers, local_broker
+from a2a_kafka.cli.render import StreamPrinter
+from a2a_kafka.cli.talk import turn
+from a2a_kafka.client.connect import KafkaClients
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import BrokerError
-from a2a_kafka.topics import AgentTopics, ensure_agent_topics
+from a2a_kafka.errors import KafkaTransportError
+from a2a_kafka.topics import AgentTopics, record_counts
 
-AGENTS = ("data", "cs", "balance")
+SCRIPTS: dict[str, list[tuple[str, str]]] = {
+    "ko": [
+        ("data", "테란 승률?"),
+        ("data", "승률?"),
+        ("data", "저그"),
+        ("balance", "밸런스 분석해줘"),
+        ("balance", "7.3"),
+    ],
+    "en": [
+        ("data", "What is the Protoss win rate?"),
+        ("balance", "Analyze the balance of patch 7.3"),
+    ],
+}
 
 
 def register(subparsers: Subparsers) -> None:
     """Add ``demo``."""
     parser = subparsers.add_parser(
-        "demo",
-        help="start Kafka if needed, create the agents' topics, send and receive a record",
+        "demo", help="run the game-balance agents over Kafka and play a conversation"
+    )
+    parser.add_argument(
+        "--lang", choices=["ko", "en", "both"], default="both", help="conversation language"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for each next event"
     )
     parser.set_defaults(handler=_demo)
 
 
 async def _demo(args: argparse.Namespace) -> int:
-    config = await _cluster()
-    created = set(await ensure_agent_topics(config, AGENTS))
-    for agent in AGENTS:
-        topics = AgentTopics.of(config, agent)
-        for name in (topics.requests, topics.responses):
-            print(f"  topic {name}: {'created' if name in created else 'already there'}")
-    try:
-        await _round_trip(config, AgentTopics.of(config, AGENTS[0]).requests)
-    except KafkaError as exc:
-        raise BrokerError(f"Kafka failed during the demo: {exc!r}") from exc
-    print("demo ok: Kafka carries keyed records with headers; the agents demo comes next")
+    from game_balance.data import GameData
+    from game_balance.serve_kafka import run_kafka_agents
+
+    config = await demo_cluster()
+    began = time.monotonic()
+    print("opening the match data set (built on first use) …", flush=True)
+    data = await asyncio.to_thread(GameData.open)
+    async with run_kafka_agents(config, data) as servers, KafkaClients(config) as clients:
+        print(f"agents serving over Kafka: {', '.join(sorted(servers))}\n", flush=True)
+        script = [
+            line for lang in ("ko", "en") if args.lang in (lang, "both") for line in SCRIPTS[lang]
+        ]
+        await _play(clients, script, args.timeout)
+    print(f"\ndemo finished in {time.monotonic() - began:.1f} s")
+    await _show_audit_log(config, sorted(servers))
     return 0
 
 
-async def _cluster() -> KafkaConfig:
+async def _play(clients: KafkaClients, script: list[tuple[str, str]], timeout: float) -> None:
+    context: dict[str, tuple[str, str]] = {}  # agent -> (task id if it asked, context id)
+    for agent, text in script:
+        print(f"── you → {agent}: {text}", flush=True)
+        client = await clients.connect(agent)
+        task_id, context_id = context.get(agent, ("", ""))
+        outcome = await turn(client, text, StreamPrinter(), timeout, task_id, context_id)
+        await client.close()
+        if outcome.failed:
+            raise KafkaTransportError(f"the {agent} agent failed: {outcome.answers or outcome}")
+        context[agent] = (outcome.task_id if outcome.needs_input else "", outcome.context_id)
+        print(flush=True)
+
+
+async def demo_cluster() -> KafkaConfig:
+    """``KAFKA_BOOTSTRAP_SERVERS``'s cluster, else the local broker (started if needed)."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         config = KafkaConfig.from_env()
         print(f"using the cluster at {config.bootstrap_servers} (KAFKA_BOOTSTRAP_SERVERS)")
@@ -61,36 +98,9 @@ async def _cluster() -> KafkaConfig:
     return status.config()
 
 
-async def _round_trip(config: KafkaConfig, topic: str) -> None:
-    key = f"demo-{uuid.uuid4().hex[:8]}".encode()
-    headers = [("sent-by", b"a2a-kafka demo"), ("content-type", b"application/json")]
-    producer = AIOKafkaProducer(**config.client_options())
-    await producer.start()
-    try:
-        began = time.monotonic()
-        sent = await producer.send_and_wait(topic, b'{"hello": "kafka"}', key=key, headers=headers)
-    finally:
-        await producer.stop()
-    print(f"  sent key={key.decode()} with headers {[h for h, _ in headers]}")
-    print(f"    to {topic} partition {sent.partition} offset {sent.offset}")
-    record = await _read_back(config, TopicPartition(topic, sent.partition), sent.offset)
-    elapsed_ms = (time.monotonic() - began) * 1000
-    same = record.key == key and list(record.headers) == headers
-    if not same:
-        raise BrokerError(f"read back a different record at offset {sent.offset} of {topic}")
-    print(f"  received it back (same key, value and headers) {elapsed_ms:.0f} ms after sending")
-
-
-async def _read_back(
-    config: KafkaConfig, partition: TopicPartition, offset: int
-) -> ConsumerRecord[bytes, bytes]:
-    consumer = AIOKafkaConsumer(fetch_max_wait_ms=50, **config.client_options())
-    await consumer.start()
-    try:
-        consumer.assign([partition])
-        consumer.seek(partition, offset)
-        return await asyncio.wait_for(consumer.getone(), 30)
-    except TimeoutError:
-        raise BrokerError(f"the record sent to {partition.topic} did not come back") from None
-    finally:
-        await consumer.stop()
+async def _show_audit_log(config: KafkaConfig, agents: list[str]) -> None:
+    """Print how many records each agent's request topic holds: Kafka's audit log."""
+    topics = [AgentTopics.of(config, agent).requests for agent in agents]
+    print("Kafka keeps every request for audit and replay (kcat -C -t <topic> shows them):")
+    for topic, count in (await record_counts(config, topics)).items():
+        print(f"  {topic:<28} {count:>6} records")

@@ -1,0 +1,95 @@
+"""``a2a-kafka serve <agent>``: run game-balance agents until SIGTERM or Ctrl-C.
+
+``--transport kafka`` (default) serves each agent from its request topic in
+the consumer group ``a2a.agent.<name>``: start the same command on several
+machines to scale out. ``both`` also serves the same request handler over HTTP
+JSON-RPC (``--port``); ``http`` serves all three agents over HTTP only. On
+SIGTERM, in-flight requests finish before the process leaves its group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+
+import uvicorn
+from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
+from starlette.applications import Starlette
+
+from a2a_kafka.cli.common import Subparsers, cluster_config
+from a2a_kafka.client.connect import KafkaClients
+from a2a_kafka.server.run import serve_until_signal
+from game_balance.agents import build_executor
+from game_balance.data import GameData
+from game_balance.serve_http import run_http_agents
+from game_balance.serve_kafka import KafkaAgentServer, kafka_connector
+
+AGENTS = ("data", "cs", "balance")
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``serve``."""
+    parser = subparsers.add_parser("serve", help="run game-balance agents until stopped")
+    parser.add_argument("agent", choices=[*AGENTS, "all"], help="which agent (or all three)")
+    parser.add_argument(
+        "--transport", choices=["kafka", "http", "both"], default="kafka", help="how to serve"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="first HTTP port (http, both)")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP interface (http, both)")
+    parser.set_defaults(handler=_serve)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    names = AGENTS if args.agent == "all" else (args.agent,)
+    data = await asyncio.to_thread(GameData.open)
+    if args.transport == "http":
+        return await _serve_http(args, names, data)
+    config = await cluster_config()
+
+    async with contextlib.AsyncExitStack() as stack:
+        connector = kafka_connector(await stack.enter_async_context(KafkaClients(config)))
+        services: list[KafkaAgentServer | _Http] = []
+        for offset, name in enumerate(names):
+            server = KafkaAgentServer(name, build_executor(name, data, connector), config)
+            services.append(server)
+            print(f"{name:8} kafka://{config.bootstrap_servers}/{name}", flush=True)
+            if args.transport == "both":
+                services.append(_Http(server, args.host, args.port + offset))
+                print(f"{'':8} http://{args.host}:{args.port + offset}/", flush=True)
+        print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)")
+        await serve_until_signal(services)
+    return 0
+
+
+async def _serve_http(args: argparse.Namespace, names: tuple[str, ...], data: GameData) -> int:
+    if names != AGENTS:
+        print("error: --transport http serves all three agents together (use `serve all`)")
+        return 2
+    async with run_http_agents(data, args.host) as urls:
+        for name, url in urls.items():
+            print(f"{name:8} {url}", flush=True)
+        await serve_until_signal([])
+    return 0
+
+
+class _Http:
+    """The Kafka server's own request handler, also served over HTTP JSON-RPC."""
+
+    def __init__(self, server: KafkaAgentServer, host: str, port: int) -> None:
+        handler, card = server.request_handler, server.card
+        app = Starlette(
+            routes=[*create_agent_card_routes(card), *create_jsonrpc_routes(handler, "/")]
+        )
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning")
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve())
+
+    async def aclose(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
