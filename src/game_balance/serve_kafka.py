@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from a2a.server.agent_execution import AgentExecutor
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.tasks import InMemoryTaskStore
-from a2a.types import AgentCard
+from a2a.types import AgentCard, AgentInterface
 
 from a2a_kafka import KafkaClients, KafkaConfig, KafkaConsumerHandler, kafka_interface
 from game_balance.agents import AGENT_NAMES, CARD_BUILDERS, Phraser, build_executor
@@ -38,13 +38,19 @@ class KafkaAgentServer:
         executor: the agent.
         config: the cluster.
         max_in_flight: concurrent requests of this instance.
+        also_at: other interfaces the card lists (e.g. the same handler over HTTP).
     """
 
     def __init__(
-        self, name: str, executor: AgentExecutor, config: KafkaConfig, max_in_flight: int = 32
+        self,
+        name: str,
+        executor: AgentExecutor,
+        config: KafkaConfig,
+        max_in_flight: int = 32,
+        also_at: Sequence[AgentInterface] = (),
     ) -> None:
         self.name = name
-        self.card: AgentCard = CARD_BUILDERS[name]([kafka_interface(config, name)])
+        self.card: AgentCard = CARD_BUILDERS[name]([kafka_interface(config, name), *also_at])
         self.request_handler = DefaultRequestHandler(
             agent_executor=executor, task_store=InMemoryTaskStore(), agent_card=self.card
         )

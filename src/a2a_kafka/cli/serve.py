@@ -22,7 +22,7 @@ from a2a_kafka.client.connect import KafkaClients
 from a2a_kafka.server.run import serve_until_signal
 from game_balance.agents import build_executor
 from game_balance.data import GameData
-from game_balance.serve_http import run_http_agents
+from game_balance.serve_http import jsonrpc_interface, run_http_agents
 from game_balance.serve_kafka import KafkaAgentServer, kafka_connector
 
 AGENTS = ("data", "cs", "balance")
@@ -51,12 +51,16 @@ async def _serve(args: argparse.Namespace) -> int:
         connector = kafka_connector(await stack.enter_async_context(KafkaClients(config)))
         services: list[KafkaAgentServer | _Http] = []
         for offset, name in enumerate(names):
-            server = KafkaAgentServer(name, build_executor(name, data, connector), config)
+            url = f"http://{args.host}:{args.port + offset}/"
+            http = [jsonrpc_interface(url)] if args.transport == "both" else []
+            server = KafkaAgentServer(
+                name, build_executor(name, data, connector), config, also_at=http
+            )
             services.append(server)
-            print(f"{name:8} kafka://{config.bootstrap_servers}/{name}", flush=True)
-            if args.transport == "both":
+            if http:
                 services.append(_Http(server, args.host, args.port + offset))
-                print(f"{'':8} http://{args.host}:{args.port + offset}/", flush=True)
+            for interface in server.card.supported_interfaces:
+                print(f"{name:8} {interface.url}", flush=True)
         print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)")
         await serve_until_signal(services)
     return 0
