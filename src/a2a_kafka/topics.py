@@ -125,25 +125,34 @@ async def ensure_agent_topics(config: KafkaConfig, agents: Iterable[str]) -> lis
     return await ensure_topics(config, names)
 
 
+async def partitions_of(config: KafkaConfig, names: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of the named topics that exist (missing topics have none)."""
+    admin = AIOKafkaAdminClient(**config.client_options())
+    try:
+        await admin.start()
+        described = await admin.describe_topics(list(names))
+    except KafkaError as exc:
+        raise _unreachable(config, exc) from exc
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], p["partition"])
+        for topic in described
+        if topic["error_code"] == 0
+        for p in topic["partitions"]
+    ]
+
+
 async def record_counts(config: KafkaConfig, topics: Iterable[str]) -> dict[str, int]:
     """How many records each topic holds now (end offsets summed over partitions)."""
     names = list(topics)
-    admin = AIOKafkaAdminClient(**config.client_options())
+    partitions = await partitions_of(config, names)
     consumer = AIOKafkaConsumer(**config.client_options())
     try:
-        await admin.start()
         await consumer.start()
-        described = await admin.describe_topics(names)
-        partitions = [
-            TopicPartition(topic["topic"], p["partition"])
-            for topic in described
-            if topic["error_code"] == 0
-            for p in topic["partitions"]
-        ]
         ends = await consumer.end_offsets(partitions) if partitions else {}
     except KafkaError as exc:
         raise _unreachable(config, exc) from exc
     finally:
         await consumer.stop()
-        await admin.close()
     return {name: sum(n for tp, n in ends.items() if tp.topic == name) for name in names}

@@ -1,0 +1,108 @@
+"""Reading an agent's request topic back: Kafka as the audit log of A2A traffic.
+
+Every request an agent ever received stays in ``agent.<name>.requests`` for the
+topic's retention. `read_requests` walks it from the beginning (or from a point
+in time) to its current end and yields one `AuditEntry` per record, decoded as
+far as the record allows: a malformed record is reported, not skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.errors import BrokerError
+from a2a_kafka.topics import AgentTopics, partitions_of
+from a2a_kafka.wire import MalformedRecordError, decode_request_meta
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One request record as the agent received it."""
+
+    timestamp_ms: int
+    partition: int
+    offset: int
+    method: str
+    """The JSON-RPC method, or ``"?"`` when the record is not a JSON-RPC request."""
+    correlation_id: str
+    key: str
+    text: str
+    """The text parts of a message, or the task id of a task operation."""
+    problem: str = ""
+    """Why the record could not be read as a request; empty when it could."""
+
+
+async def read_requests(
+    config: KafkaConfig, agent: str, since_ms: int | None = None
+) -> AsyncIterator[AuditEntry]:
+    """Yield the agent's request records up to the topic's current end, partition by partition."""
+    topic = AgentTopics.of(config, agent).requests
+    partitions = sorted(await partitions_of(config, [topic]))
+    if not partitions:
+        return
+    consumer = AIOKafkaConsumer(**config.client_options(), enable_auto_commit=False)
+    try:
+        await consumer.start()
+        consumer.assign(partitions)
+        await _seek(consumer, partitions, since_ms)
+        ends = await consumer.end_offsets(partitions)
+        for tp in partitions:
+            while await consumer.position(tp) < ends[tp]:
+                for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
+                    if record.offset < ends[tp]:
+                        yield entry(record.timestamp, tp.partition, record.offset, record)
+    except KafkaError as exc:
+        raise BrokerError(f"cannot read {topic} on {config.bootstrap_servers}: {exc!r}") from exc
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    return set((await consumer.topics() and consumer.partitions_for_topic(topic)) or ())
+
+
+async def _seek(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], since_ms: int | None
+) -> None:
+    if since_ms is None:
+        await consumer.seek_to_beginning(*partitions)
+        return
+    found = await consumer.offsets_for_times(dict.fromkeys(partitions, since_ms))
+    for tp in partitions:
+        if found.get(tp) is None:
+            await consumer.seek_to_end(tp)
+        else:
+            consumer.seek(tp, found[tp].offset)
+
+
+def entry(timestamp: int, partition: int, offset: int, record: Any) -> AuditEntry:
+    """Decode one request record for the audit log."""
+    key = record.key.decode(errors="replace") if record.key else ""
+    method, correlation_id, text, problem = "?", "", "", ""
+    try:
+        correlation_id = decode_request_meta(record.headers).correlation_id or ""
+        body = json.loads(record.value or b"")
+        if not isinstance(body, dict):
+            raise MalformedRecordError("not a JSON object")
+    except (MalformedRecordError, ValueError) as exc:
+        problem = str(exc)
+    else:
+        method = str(body.get("method", "?"))
+        params = body.get("params")
+        text = _summary(params if isinstance(params, dict) else {})
+    return AuditEntry(timestamp, partition, offset, method, correlation_id, key, text, problem)
+
+
+def _summary(params: dict[str, Any]) -> str:
+    message = params.get("message")
+    if isinstance(message, dict):
+        parts = message.get("parts") or []
+        return " ".join(p["text"] for p in parts if isinstance(p, dict) and "text" in p)
+    return str(params.get("id") or params.get("taskId") or "")
