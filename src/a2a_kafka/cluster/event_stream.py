@@ -186,7 +186,9 @@ class KafkaTaskEventStream(TaskEventStream):
         )
         self._consumer = consumer
         await consumer.start()
-        tps = await topic_partitions(self.config, self.topic)
+        tps = await topic_partitions(self.config, self.topic, wait=30.0)
+        if not tps:
+            raise BrokerError(f"topic {self.topic!r} has no partitions")
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)
         for tp in tps:

@@ -1,0 +1,43 @@
+"""One server instance of the fault agent, in its own process.
+
+Usage: ``python serve_fault_agent.py <bootstrap> <agent> <database-url> <executions-log>
+[max-in-flight]``. Prints ``ready`` once it consumes, serves until SIGTERM
+(draining in-flight requests), then prints its `HandlerStats` as one JSON line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from fault_agent import ExecutionLog, FaultAgent, fault_card
+
+from a2a_kafka import KafkaConfig, with_kafka_interface
+from a2a_kafka.cluster import SharedTaskState
+from a2a_kafka.server.run import serve_until_signal
+
+LEASE = 3.0
+"""Seconds after which a killed instance's claims count as abandoned."""
+GROUP_OPTIONS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
+"""A killed instance leaves its consumer group after 6 s instead of 45 s."""
+
+
+async def main(bootstrap: str, name: str, url: str, log: str, max_in_flight: int) -> None:
+    config = KafkaConfig(bootstrap_servers=bootstrap, consumer_options=GROUP_OPTIONS)
+    async with SharedTaskState.open(config, name, url, lease=LEASE) as state:
+        card = with_kafka_interface(fault_card(name), config, name)
+        handler = state.request_handler(FaultAgent(ExecutionLog(Path(log))), card)
+        server = state.consumer_handler(
+            handler, agent_card=card, max_in_flight=max_in_flight, drain_timeout=20.0
+        )
+        await server.start()
+        print("ready", flush=True)
+        await serve_until_signal([server])
+        print(json.dumps(server.stats.as_dict()), flush=True)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    asyncio.run(main(args[0], args[1], args[2], args[3], int(args[4]) if len(args) > 4 else 64))
