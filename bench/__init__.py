@@ -11,7 +11,14 @@ Run ``python -m bench`` (or ``a2a-kafka bench``) from a source checkout. Modules
     load       latency samples and closed-loop throughput
     scenarios  one function per figure
     fanout     bytes read per caller instance as callers grow
+    scale      throughput with more server instances of one agent
     machine    what the run ran on
-    report     docs/benchmarks.md; plots  the PNG figures
-    cli        argument parsing and the run itself
+    checks     is a run complete: every request answered, every system measured
+    report     docs/benchmarks.md (tables: its sections; plots: the PNG figures)
+    runner     one run, start to end; cli  its command line; paths  where files go
+    tuning     Kafka client settings under test; experiments  candidate library changes
+
+Tools for optimising: ``python -m bench.ab`` (A/B of settings in one run),
+``bench.trace`` (a round trip's segments), ``bench.profile`` (py-spy of client
+and server), ``bench.compare`` (figures of several result files).
 """

@@ -12,7 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.experiments import EXPERIMENTS
 from bench.paths import DOC, RESULTS, ROOT
+from bench.plan import PLANS
 from bench.tuning import PRESETS
 
 DESCRIPTION = (
@@ -29,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--quick", action="store_true", help="a run of well under a minute (the smoke test's)"
     )
     parser.add_argument(
+        "--plan",
+        choices=("full", "quick", "focus"),
+        help="full (default), quick (= --quick) or focus: the targets' figures only",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         help="results JSON (default bench/results/latest.json; quick.json with --quick)",
@@ -39,6 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-doc", action="store_true", help="write no report nor plots")
     parser.add_argument(
         "--tuning", choices=sorted(PRESETS), default="default", help="Kafka client settings"
+    )
+    parser.add_argument(
+        "--experiment",
+        action="append",
+        default=[],
+        choices=sorted(EXPERIMENTS),
+        help="patch a candidate library change in (repeatable; see bench/experiments.py)",
     )
     parser.add_argument("--bootstrap-servers", help="the Kafka cluster to use")
 
@@ -55,14 +69,15 @@ def run(args: argparse.Namespace) -> int:
 
     from bench import checks, runner
 
-    results = asyncio.run(
-        runner.run_on_cluster(args.quick, args.bootstrap_servers, PRESETS[args.tuning], say)
-    )
-    output = args.output or RESULTS / ("quick.json" if args.quick else "latest.json")
+    plan = PLANS[args.plan or ("quick" if args.quick else "full")]
+    tuning = PRESETS[args.tuning].with_experiments(args.experiment)
+    results = asyncio.run(runner.run_on_cluster(plan, args.bootstrap_servers, tuning, say))
+    full = plan.name == "full" and tuning.name == PRESETS["default"].name
+    output = args.output or RESULTS / ("latest.json" if full else f"{plan.name}.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=1) + "\n")
     say(f"results: {output}")
-    doc = args.doc or (None if args.quick else DOC)
+    doc = args.doc or (DOC if full else None)
     if doc is not None and not args.no_doc:
         from bench.report import write
 

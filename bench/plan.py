@@ -93,4 +93,23 @@ QUICK = Plan(
     turns=10,
 )
 
-PLANS = {plan.name: plan for plan in (FULL, QUICK)}
+FOCUS = Plan(
+    name="focus",
+    warmup=100,
+    latency_samples=500,
+    latency_payloads=(1 * KIB,),
+    stream_samples=150,
+    stream_events=20,
+    throughput_seconds=5.0,
+    concurrencies=(1, 64),
+    payloads=(1 * KIB,),
+    cpu_concurrency=64,
+    callers=(1,),
+    requests_per_caller=20,
+    scale_out_instances=(1,),
+    conversations=20,
+    turns=10,
+)
+"""The figures the targets are about, for trying a change (about a minute)."""
+
+PLANS = {plan.name: plan for plan in (FULL, QUICK, FOCUS)}

@@ -21,7 +21,7 @@ from a2a_kafka.topics import AgentTopics
 from bench import machine, scenarios
 from bench.fanout import fanout
 from bench.floor import floor_topic
-from bench.plan import KIB, PLANS, Plan
+from bench.plan import KIB, Plan
 from bench.procs import ServerProcess, listening_process, start_server
 from bench.scale import scale_out
 from bench.systems import System, floor_system, http_system, kafka_system
@@ -63,6 +63,7 @@ async def run(
     """Measure every scenario of ``plan`` against a fresh agent; the results document."""
     started, clock = datetime.datetime.now(datetime.UTC), time.perf_counter()
     config = tuning.apply(config)
+    tuning.install()
     agent, port = f"bench-{uuid.uuid4().hex[:8]}", free_port()
     broker = listening_process(int(config.bootstrap_servers.split(",")[0].rsplit(":", 1)[1]))
 
@@ -101,11 +102,7 @@ async def run(
     return {
         "plan": plan.name,
         "plan_details": dataclasses.asdict(plan),
-        "tuning": {
-            "name": tuning.name,
-            "producer": dict(tuning.producer),
-            "consumer": dict(tuning.consumer),
-        },
+        "tuning": tuning.to_dict(),
         "started": started.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - clock, 1),
         "machine": machine.describe(broker, config.bootstrap_servers),
@@ -116,13 +113,12 @@ async def run(
 
 
 async def run_on_cluster(
-    quick: bool, bootstrap: str | None, tuning: Tuning, say: Callable[[str], None]
+    plan: Plan, bootstrap: str | None, tuning: Tuning, say: Callable[[str], None]
 ) -> dict[str, Any]:
-    """`run` the quick or the full plan on ``bootstrap``, else on `kafka_cluster_info`'s cluster.
+    """`run` ``plan`` on ``bootstrap``, else on `kafka_cluster_info`'s cluster.
 
     Topics the run creates get 4 partitions, so that two server instances share them evenly.
     """
-    plan = PLANS["quick" if quick else "full"]
     if bootstrap:
         config = KafkaConfig.from_env(bootstrap_servers=bootstrap)
         return await run(plan, config.with_(partitions=4), tuning, say)

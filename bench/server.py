@@ -89,6 +89,7 @@ async def serve_floor(args: argparse.Namespace, config: KafkaConfig, tuning: Tun
 
 async def _main(args: argparse.Namespace) -> None:
     tuning = Tuning.from_json(args.tuning)
+    tuning.install()
     config = tuning.apply(KafkaConfig(bootstrap_servers=args.bootstrap, partitions=args.partitions))
     if args.kind == "kafka":
         handled = await serve_kafka(args, config)

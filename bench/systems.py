@@ -122,7 +122,9 @@ class FloorSystem:
 
 
 @contextlib.asynccontextmanager
-async def kafka_system(config: KafkaConfig, agent: str) -> AsyncIterator[A2ASystem]:
+async def kafka_system(
+    config: KafkaConfig, agent: str, name: str = "kafka"
+) -> AsyncIterator[A2ASystem]:
     """A2A over Kafka: one `KafkaClients` (one requester) shared by both clients."""
     card = with_kafka_interface(bench_card(agent), config, agent)
     async with KafkaClients(config, ClientConfig(streaming=False)) as clients:
@@ -130,7 +132,7 @@ async def kafka_system(config: KafkaConfig, agent: str) -> AsyncIterator[A2ASyst
             ClientConfig(streaming=True, supported_protocol_bindings=[KAFKA_PROTOCOL_BINDING])
         )
         clients.register(streaming)
-        yield A2ASystem("kafka", clients.create(card), streaming.create(card))
+        yield A2ASystem(name, clients.create(card), streaming.create(card))
 
 
 @contextlib.asynccontextmanager

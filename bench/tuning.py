@@ -28,13 +28,33 @@ class Tuning:
     name: str = "library defaults"
     producer: Mapping[str, Any] = field(default_factory=dict)
     consumer: Mapping[str, Any] = field(default_factory=dict)
+    experiments: tuple[str, ...] = ()
+    """Names of `bench.experiments` patches applied in every process."""
+
+    def with_experiments(self, names: list[str]) -> Tuning:
+        """These settings plus the named experiments."""
+        if not names:
+            return self
+        label = f"{self.name} + {', '.join(names)}"
+        return Tuning(label, self.producer, self.consumer, (*self.experiments, *names))
 
     def apply(self, config: KafkaConfig) -> KafkaConfig:
-        """``config`` with these overrides in its escape-hatch options."""
-        return config.with_(
-            producer_options={**config.producer_options, **self.producer},
-            consumer_options={**config.consumer_options, **self.consumer},
-        )
+        """``config`` with the consumer overrides in its escape-hatch options.
+
+        The producer overrides cannot go through ``producer_options``: the library
+        passes ``acks``, ``enable_idempotence`` and ``linger_ms`` as keywords *and*
+        ``**producer_options``, so overriding one raises ``TypeError`` (reported).
+        `install` patches them in instead.
+        """
+        return config.with_(consumer_options={**config.consumer_options, **self.consumer})
+
+    def install(self) -> None:
+        """In this process: the producer overrides and the experiments, patched into a2a_kafka."""
+        from bench import experiments
+
+        if self.producer:
+            experiments.override_producers(dict(self.producer))
+        experiments.apply(list(self.experiments))
 
     def producer_options(self) -> dict[str, Any]:
         """The floor's producer options: the library's, overridden."""
@@ -44,13 +64,21 @@ class Tuning:
         """The floor's consumer options: the library's, overridden."""
         return {**LIBRARY_CONSUMER, **self.consumer}
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "producer": dict(self.producer),
+            "consumer": dict(self.consumer),
+            "experiments": list(self.experiments),
+        }
+
     def to_json(self) -> str:
-        return json.dumps({"name": self.name, "producer": self.producer, "consumer": self.consumer})
+        return json.dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> Tuning:
         data = json.loads(text)
-        return cls(data["name"], data["producer"], data["consumer"])
+        return cls(data["name"], data["producer"], data["consumer"], tuple(data["experiments"]))
 
 
 DEFAULT = Tuning()

@@ -1,0 +1,107 @@
+"""Candidate library changes, tried by patching a2a_kafka at run time (``--experiment``).
+
+The library belongs to its own module owners; the benchmark measures a change
+before anyone makes it. Each experiment is applied in every process of the run
+(client and servers) before any a2a-kafka object is created. They are
+measurement aids, not fixes: the one that moves the numbers is described in
+docs/benchmarks.md as a change to make in ``src/a2a_kafka``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+
+def override_producers(overrides: dict[str, Any]) -> None:
+    """The library's producers (server replies, client requests) get ``overrides``."""
+    from aiokafka import AIOKafkaProducer
+
+    from a2a_kafka.client import requester
+    from a2a_kafka.server import handler
+
+    class Producer(AIOKafkaProducer):  # type: ignore[misc]
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**{**options, **overrides})
+
+    for module in (requester, handler):
+        setattr(module, "AIOKafkaProducer", Producer)  # noqa: B010 (a module global, patched)
+
+
+def commit_every(seconds: float) -> Callable[[], None]:
+    """`KafkaConsumerHandler` commits at most every ``seconds`` from its fetch loop.
+
+    Commits for revoked partitions and on shutdown (calls with ``partitions``
+    given, or from the drain) still happen at once.
+    """
+
+    def apply() -> None:
+        from a2a_kafka.server.handler import KafkaConsumerHandler
+
+        original = KafkaConsumerHandler._commit
+
+        async def _commit(self: Any, partitions: Any = None) -> None:
+            now = time.monotonic()
+            recent = now - getattr(self, "_bench_committed_at", 0.0) < seconds
+            if partitions is None and not self._stopping and recent:
+                return
+            self._bench_committed_at = now
+            await original(self, partitions)
+
+        KafkaConsumerHandler._commit = _commit  # type: ignore[method-assign]
+
+    return apply
+
+
+def commit_in_background() -> None:
+    """The fetch loop starts a commit and goes on fetching (one commit in flight at a time)."""
+    from a2a_kafka.server.handler import KafkaConsumerHandler
+
+    original = KafkaConsumerHandler._commit
+
+    async def _commit(self: Any, partitions: Any = None) -> None:
+        if partitions is not None or self._stopping:
+            await original(self, partitions)
+            return
+        running: asyncio.Task[None] | None = getattr(self, "_bench_commit", None)
+        if running is None or running.done():
+            self._bench_commit = asyncio.create_task(original(self, None))
+
+    KafkaConsumerHandler._commit = _commit  # type: ignore[method-assign]
+
+
+def orjson_codec() -> None:
+    """Record values encoded and decoded with orjson instead of the standard library's json."""
+    import orjson
+
+    from a2a_kafka import wire
+    from a2a_kafka.server import router
+
+    shim = types.SimpleNamespace(loads=orjson.loads, dumps=orjson.dumps)
+    setattr(wire, "dumps", orjson.dumps)  # noqa: B010 (a module global, patched)
+    for module in (wire, router):
+        setattr(module, "json", shim)  # noqa: B010 (a module global, patched)
+
+
+def trace_server() -> None:
+    """Stamp the server's steps of each request (see `bench.trace`)."""
+    from bench.trace import install_server
+
+    install_server()
+
+
+EXPERIMENTS: dict[str, Callable[[], None]] = {
+    "trace": trace_server,
+    "commit-100ms": commit_every(0.1),
+    "commit-background": commit_in_background,
+    "orjson": orjson_codec,
+}
+
+
+def apply(names: list[str]) -> None:
+    """Apply the named experiments in this process."""
+    for name in names:
+        EXPERIMENTS[name]()
