@@ -44,6 +44,7 @@ from a2a_kafka.errors import BrokerError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
 from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
+from a2a_kafka.server.housekeeping import keep_house
 from a2a_kafka.server.offsets import OffsetTracker
 from a2a_kafka.server.replies import ReplySender
 from a2a_kafka.server.requests import RequestProcessor, Settings
@@ -181,7 +182,15 @@ class KafkaConsumerHandler:
             assigned = asyncio.Event()
             self._consumer.subscribe([self.topics.requests], listener=_Rebalance(self, assigned))
             self._loop_task = asyncio.create_task(self._run(), name=f"a2a-kafka-{self.agent}")
-            self._housekeeping = asyncio.create_task(self._keep_house())
+            self._housekeeping = asyncio.create_task(
+                keep_house(
+                    self.agent,
+                    self.instance_id,
+                    self.dedupe,
+                    lambda: self.stats,
+                    self._stats_interval,
+                )
+            )
             await self._wait_assigned(assigned)
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
@@ -240,27 +249,6 @@ class KafkaConsumerHandler:
             self._slot_freed.set()
 
         task.add_done_callback(done)
-
-    async def _keep_house(self) -> None:
-        """Keep dedupe leases fresh and log the stats that changed, periodically."""
-        beat = max(0.2, getattr(self.dedupe, "lease", 15.0) / 3)
-        every = self._stats_interval
-        loop = asyncio.get_running_loop()
-        last_beat = last_log = loop.time()
-        logged: HandlerStats | None = None
-        while True:
-            await asyncio.sleep(min(beat, every) if every else beat)
-            if loop.time() - last_beat >= beat:
-                last_beat = loop.time()
-                try:
-                    await self.dedupe.heartbeat(self.instance_id)
-                except Exception as exc:
-                    logger.warning("dedupe heartbeat of %s failed: %r", self.agent, exc)
-            if every is not None and loop.time() - last_log >= every:
-                last_log, now = loop.time(), self.stats
-                if changes := now.changes_since(logged):
-                    logger.info("agent %s: %s", self.agent, changes)
-                logged = now
 
     async def _commit(self, partitions: set[TopicPartition] | None = None) -> None:
         positions = self._offsets.committable(partitions)
