@@ -7,6 +7,7 @@ from a2a_kafka.config import KafkaConfig, SecurityConfig
 from a2a_kafka.errors import (
     A2AKafkaError,
     AgentNotFoundError,
+    BrokerAuthenticationError,
     BrokerError,
     ConfigurationError,
     KafkaTimeoutError,
@@ -27,6 +28,7 @@ __all__ = [
     "A2AKafkaError",
     "AgentNotFoundError",
     "AgentRegistry",
+    "BrokerAuthenticationError",
     "BrokerError",
     "ConfigurationError",
     "KafkaClients",

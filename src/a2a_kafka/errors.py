@@ -8,6 +8,7 @@ A2AClientTimeoutError` written for the HTTP transports keeps working::
     A2AKafkaError                      root of this library's errors
     ├── ConfigurationError             a setting is missing or invalid
     ├── BrokerError                    the Kafka cluster cannot be used
+    │   ├── BrokerAuthenticationError  credentials or TLS certificate rejected
     │   └── LocalBrokerError           the bundled local broker cannot start
     ├── KafkaTransportError            (also a2a's A2AClientError)
     │   └── KafkaTimeoutError          (also a2a's A2AClientTimeoutError)
@@ -32,6 +33,14 @@ class ConfigurationError(A2AKafkaError, ValueError):
 
 class BrokerError(A2AKafkaError):
     """The Kafka cluster cannot be reached or refused an operation."""
+
+
+class BrokerAuthenticationError(BrokerError):
+    """The cluster rejected the SASL credentials, or its TLS certificate was not trusted.
+
+    Not retried: the message names the cluster, the identity used and the
+    setting to fix (``KAFKA_SASL_USERNAME``/``PASSWORD``, ``KAFKA_SSL_CAFILE``).
+    """
 
 
 class LocalBrokerError(BrokerError):

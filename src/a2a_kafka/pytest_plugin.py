@@ -7,9 +7,13 @@ Enable with ``pytest_plugins = ["a2a_kafka.pytest_plugin"]`` in ``conftest.py``.
   local broker, or a private broker started for the session and stopped after it.
   When no cluster can be had, tests using it *fail* under ``CI=true`` and are
   skipped elsewhere, with the one-line reason.
+- ``secured_kafka`` (session): a `SecuredCluster`, a private broker with
+  SASL/SCRAM and TLS listeners (`a2a_kafka.testing.secured_kafka_cluster`) and
+  the users of `SECURED_USERS`, started on first use (a few seconds). Fails
+  under ``CI=true``, else skips, when it cannot start (no Java).
 - ``unique_names``: `UniqueNames`, fresh topic / group / agent names per test.
 
-Tests that use ``kafka_config`` get the ``kafka`` marker (``-m "not kafka"``
+Tests that use ``kafka_config`` or ``secured_kafka`` get the ``kafka`` marker (``-m "not kafka"``
 runs the rest). The header and the summary say which broker and version ran.
 """
 
@@ -28,9 +32,18 @@ import pytest_asyncio
 from a2a_kafka.broker import KAFKA_VERSION
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import A2AKafkaError
-from a2a_kafka.testing import ClusterInfo, kafka_cluster_info
+from a2a_kafka.testing import (
+    ClusterInfo,
+    SecuredCluster,
+    kafka_cluster_info,
+    secured_kafka_cluster,
+)
 
 _INFO = pytest.StashKey[ClusterInfo]()
+_KAFKA_FIXTURES = ("kafka_config", "secured_kafka")
+
+SECURED_USERS = {"alice": "alice-secret", "bob": "bob-secret"}
+"""SCRAM users of the ``secured_kafka`` broker: name → password."""
 
 
 class UniqueNames:
@@ -68,7 +81,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "kafka_config" in getattr(item, "fixturenames", ()):
+        if any(name in _KAFKA_FIXTURES for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.kafka)
 
 
@@ -92,6 +105,20 @@ async def kafka_config(pytestconfig: pytest.Config) -> AsyncIterator[KafkaConfig
         pytestconfig.stash[_INFO] = info
         _announce(pytestconfig, f"kafka: {info.describe()}")
         yield info.config
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def secured_kafka() -> AsyncIterator[SecuredCluster]:
+    """A private broker with SASL/SCRAM and TLS listeners, shared by the session."""
+    async with contextlib.AsyncExitStack() as stack:
+        failure = None
+        try:
+            cluster = await stack.enter_async_context(secured_kafka_cluster(SECURED_USERS))
+        except A2AKafkaError as exc:
+            failure = f"no secured Kafka broker for the tests: {exc}"
+        if failure is not None:  # outside `except`: one message, no exception chain
+            unavailable(failure)
+        yield cluster
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ running, and left running. Failing both, a private broker is started for the
 duration of the ``async with`` block, on free ports, in
 ``<home>/sessions/<pid>-<n>`` (sharing the cached jars), and stopped at the end;
 private brokers left behind by killed processes are stopped on the next start.
+
+`secured_kafka_cluster()` always starts such a private broker, with SASL/SCRAM
+and TLS listeners besides the PLAINTEXT one, for tests of authentication.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from a2a_kafka.broker import BrokerLayout, LocalBroker, resolve_port
-from a2a_kafka.broker.layout import free_port
-from a2a_kafka.config import KafkaConfig
+from a2a_kafka.broker.layout import free_port, free_ports
+from a2a_kafka.broker.security import BrokerSecurity
+from a2a_kafka.config import KafkaConfig, SaslMechanism, SecurityConfig
 
 _sequence = itertools.count()
 
@@ -87,6 +91,73 @@ async def kafka_cluster_info(env: Mapping[str, str] | None = None) -> AsyncItera
         config = KafkaConfig.from_env(e, bootstrap_servers=status.bootstrap_servers)
         log = str(status.log_file)
         yield ClusterInfo(config, "started", status.version, status.elapsed, log)
+    finally:
+        await broker.stop()
+        shutil.rmtree(private.home, ignore_errors=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SecuredCluster:
+    """A private broker with secured listeners, from `secured_kafka_cluster`."""
+
+    plaintext: KafkaConfig
+    """Its PLAINTEXT listener, which needs no credentials (set-up, inspection)."""
+
+    security: BrokerSecurity
+    """Its secured listeners' ports and its SCRAM users."""
+
+    ca_file: str
+    """PEM file of the CA that signed the broker's certificate (``KAFKA_SSL_CAFILE``)."""
+
+    def scram(
+        self,
+        user: str,
+        password: str | None = None,
+        *,
+        mechanism: SaslMechanism = "SCRAM-SHA-512",
+        tls: bool = False,
+    ) -> KafkaConfig:
+        """Log in as ``user`` (with its own password unless given) on the ``SASL_PLAINTEXT``
+        listener, or on ``SASL_SSL`` with ``tls``."""
+        port = self.security.sasl_ssl_port if tls else self.security.sasl_plaintext_port
+        security = SecurityConfig(
+            protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+            sasl_mechanism=mechanism,
+            username=user,
+            password=self.security.scram_users.get(user, "") if password is None else password,
+            ssl_cafile=self.ca_file if tls else None,
+        )
+        return self.plaintext.with_(bootstrap_servers=f"127.0.0.1:{port}", security=security)
+
+    def tls(self, *, trust_broker_ca: bool = True) -> KafkaConfig:
+        """The ``SSL`` listener, trusting the broker's CA (else only the system's CAs)."""
+        cafile = self.ca_file if trust_broker_ca else None
+        security = SecurityConfig(protocol="SSL", ssl_cafile=cafile)
+        servers = f"127.0.0.1:{self.security.ssl_port}"
+        return self.plaintext.with_(bootstrap_servers=servers, security=security)
+
+
+@contextlib.asynccontextmanager
+async def secured_kafka_cluster(
+    users: Mapping[str, str], env: Mapping[str, str] | None = None
+) -> AsyncIterator[SecuredCluster]:
+    """Start a private broker with ``SASL_PLAINTEXT``, ``SSL`` and ``SASL_SSL`` listeners.
+
+    ``users`` (name → password) can log in with SCRAM-SHA-256 and SCRAM-SHA-512.
+    The broker runs in ``<home>/sessions/<pid>-<n>`` on free ports, with a new
+    CA and certificate, and is stopped and removed at the end. Raises
+    `LocalBrokerError` when it cannot start (no Java, no jars).
+    """
+    layout = BrokerLayout.default(dict(os.environ if env is None else env))
+    await stop_orphaned_sessions(layout)
+    private = layout.session(f"{os.getpid()}-{next(_sequence)}")
+    port, controller, sasl, ssl, sasl_ssl = free_ports(5)
+    security = BrokerSecurity(sasl, ssl, sasl_ssl, dict(users))
+    broker = LocalBroker(private, port, controller, detach=False, security=security)
+    try:
+        status = await broker.start()
+        plaintext = KafkaConfig(bootstrap_servers=status.bootstrap_servers)
+        yield SecuredCluster(plaintext, security, str(private.tls_dir / "ca.pem"))
     finally:
         await broker.stop()
         shutil.rmtree(private.home, ignore_errors=True)

@@ -16,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from a2a_kafka.config import KafkaConfig
+from a2a_kafka.diagnosis import cluster_error
 from a2a_kafka.errors import BrokerError, ConfigurationError
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,100}$")
@@ -47,23 +48,16 @@ class AgentTopics:
 
 
 async def existing_topics(config: KafkaConfig) -> set[str]:
-    """The names of the cluster's topics; raises `BrokerError` when unreachable."""
+    """The names of the cluster's topics; raises `BrokerError` when unreachable
+    (`BrokerAuthenticationError` when the credentials are rejected)."""
     admin = AIOKafkaAdminClient(**config.client_options())
     try:
         await admin.start()
         return set(await admin.list_topics())
     except KafkaError as exc:
-        raise _unreachable(config, exc) from exc
+        raise await cluster_error(config, exc) from exc
     finally:
         await admin.close()
-
-
-def _unreachable(config: KafkaConfig, exc: KafkaError) -> BrokerError:
-    return BrokerError(
-        f"cannot reach Kafka at {config.bootstrap_servers} ({type(exc).__name__}): "
-        "start the local broker with `a2a-kafka broker start`, "
-        "or set KAFKA_BOOTSTRAP_SERVERS to a running cluster"
-    )
 
 
 async def ensure_topics(
@@ -76,7 +70,8 @@ async def ensure_topics(
     """Create the topics that do not exist yet; return the names created.
 
     Idempotent: topics that already exist are left as they are, whatever their
-    partition count. Raises `BrokerError` when the cluster cannot be reached.
+    partition count. Raises `BrokerError` when the cluster cannot be reached
+    (`BrokerAuthenticationError` when the credentials are rejected).
     """
     wanted = list(dict.fromkeys(names))
     admin = AIOKafkaAdminClient(**config.client_options())
@@ -88,7 +83,7 @@ async def ensure_topics(
             await _create(admin, config, missing, partitions, topic_configs)
         return missing
     except KafkaError as exc:
-        raise _unreachable(config, exc) from exc
+        raise await cluster_error(config, exc) from exc
     finally:
         await admin.close()
 
@@ -132,7 +127,7 @@ async def partitions_of(config: KafkaConfig, names: Iterable[str]) -> list[Topic
         await admin.start()
         described = await admin.describe_topics(list(names))
     except KafkaError as exc:
-        raise _unreachable(config, exc) from exc
+        raise await cluster_error(config, exc) from exc
     finally:
         await admin.close()
     return [
@@ -152,7 +147,7 @@ async def record_counts(config: KafkaConfig, topics: Iterable[str]) -> dict[str,
         await consumer.start()
         ends = await consumer.end_offsets(partitions) if partitions else {}
     except KafkaError as exc:
-        raise _unreachable(config, exc) from exc
+        raise await cluster_error(config, exc) from exc
     finally:
         await consumer.stop()
     return {name: sum(n for tp, n in ends.items() if tp.topic == name) for name in names}

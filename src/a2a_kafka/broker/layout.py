@@ -7,6 +7,7 @@ overrides both. Jars are cached per Kafka version in ``<home>/lib-<version>``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Mapping
@@ -71,6 +72,11 @@ class BrokerLayout:
     @property
     def log4j_config(self) -> Path:
         return self.home / "log4j2.yaml"
+
+    @property
+    def tls_dir(self) -> Path:
+        """TLS files of secured listeners: keystore, and ``ca.pem`` for clients."""
+        return self.home / "tls"
 
     @property
     def lock_file(self) -> Path:
@@ -138,3 +144,12 @@ def free_port() -> int:
         sock.bind((HOST, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports on `HOST` that the system reports as free right now."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind((HOST, 0))
+        return [int(sock.getsockname()[1]) for sock in socks]

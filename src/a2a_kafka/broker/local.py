@@ -25,6 +25,8 @@ from a2a_kafka.broker.config_files import ensure_formatted, write_configs
 from a2a_kafka.broker.errors import broker_error, tail
 from a2a_kafka.broker.jars import ensure_jars, find_java
 from a2a_kafka.broker.layout import HOST, KAFKA_VERSION, BrokerLayout, port_in_use
+from a2a_kafka.broker.security import BrokerSecurity
+from a2a_kafka.broker.tls import make_tls_files
 from a2a_kafka.config import KafkaConfig
 
 JVM_OPTIONS = ("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true")
@@ -73,7 +75,9 @@ class LocalBroker:
     that is already running keeps the ports it was started with.
     ``detach=True`` puts the broker in its own session so it outlives the
     starting process (the CLI); otherwise it shares the caller's terminal
-    signals (Ctrl-C stops both).
+    signals (Ctrl-C stops both). ``security`` adds secured listeners (SASL/SCRAM,
+    TLS) next to the PLAINTEXT one; their TLS files are made anew in
+    ``layout.tls_dir`` on every start.
     """
 
     def __init__(
@@ -83,11 +87,13 @@ class LocalBroker:
         controller_port: int | None = None,
         *,
         detach: bool = True,
+        security: BrokerSecurity | None = None,
     ) -> None:
         self.layout = layout
         self.port = port
         self.controller_port = controller_port or port + 1
         self.detach = detach
+        self.security = security
 
     async def start(self, ready_within: float = 120.0) -> BrokerStatus:
         """Start the broker and return once it answers requests.
@@ -140,8 +146,11 @@ class LocalBroker:
         java = find_java()
         self._check_ports()
         await ensure_jars(self.layout.lib)
-        write_configs(self.layout, self.port, self.controller_port)
-        await ensure_formatted(self.layout, java, self.port, self.controller_port)
+        tls = None
+        if self.security is not None and self.security.needs_tls:
+            tls = await make_tls_files(self.layout.tls_dir, java)
+        write_configs(self.layout, self.port, self.controller_port, self.security, tls)
+        await ensure_formatted(self.layout, java, self.port, self.controller_port, self.security)
         pid = self._spawn(java)
         self._write_state(pid)
         try:
@@ -152,7 +161,10 @@ class LocalBroker:
             raise
 
     def _check_ports(self) -> None:
-        for port, what in ((self.port, "broker"), (self.controller_port, "controller")):
+        secured = self.security.listeners if self.security else {}
+        ports = [(self.port, "broker"), (self.controller_port, "controller")]
+        ports += [(port, f"{name} listener") for name, port in secured.items()]
+        for port, what in ports:
             if port_in_use(port):
                 raise broker_error(
                     f"port {port} on {HOST} (for the Kafka {what}) is already in use",

@@ -38,6 +38,22 @@ def spawn(command: list[str], log_file: Path, *, detach: bool) -> int:
     return pid
 
 
+async def run(*command: str) -> tuple[int, str]:
+    """Run ``command`` to its end, stdin closed; return its exit code and its output.
+
+    The output is stdout and stderr together, decoded leniently.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, output.decode(errors="replace")
+
+
 def _await_exec(pid: int, within: float = 5.0) -> None:
     """Wait until ``pid`` shows its new command line (or is gone).
 

@@ -25,9 +25,9 @@ from aiokafka.errors import KafkaError
 
 from a2a_kafka.client.replies import ReplyRouter, iterate
 from a2a_kafka.config import KafkaConfig
+from a2a_kafka.diagnosis import cluster_error
 from a2a_kafka.errors import (
     AgentNotFoundError,
-    BrokerError,
     KafkaTimeoutError,
     KafkaTransportError,
 )
@@ -76,9 +76,7 @@ class Requester:
                 await self._start()
             except KafkaError as exc:
                 await self._stop()
-                raise BrokerError(
-                    f"cannot connect to Kafka at {self.config.bootstrap_servers}: {exc!r}"
-                ) from exc
+                raise await cluster_error(self.config, exc) from exc
 
     async def _start(self) -> None:
         if self._fixed_reply_to is None:
