@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from harness import ROWS, table
+from harness import FULL, ROWS, table
 
 from a2a_kafka.cluster.pytest_fixtures import postgres_url
-
-FULL = os.environ.get("A2A_KAFKA_FULL_FAULTS", "") in ("1", "true", "yes")
-"""Run the full matrix (acceptance sizes) instead of the short CI version."""
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -20,4 +15,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(table(ROWS))
 
 
-__all__ = ["FULL", "postgres_url"]
+__all__ = ["postgres_url"]

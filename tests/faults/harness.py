@@ -37,6 +37,9 @@ from a2a_kafka import KafkaConfig, KafkaTimeoutError, KafkaTransport
 
 HERE = Path(__file__).parent
 
+FULL = os.environ.get("A2A_KAFKA_FULL_FAULTS", "") in ("1", "true", "yes")
+"""Run the full matrix (acceptance sizes) instead of the short CI version."""
+
 
 def request(text: str, message_id: str | None = None) -> SendMessageRequest:
     return SendMessageRequest(

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fault_agent import ExecutionLog, fault_card
-from harness import HERE, ROWS, Load, Row, ServerProcess, Timer, duplicated, rss_sampler
+from harness import FULL, HERE, ROWS, Load, Row, ServerProcess, Timer, duplicated, rss_sampler
 
 from a2a_kafka import KafkaConfig, KafkaTransport, with_kafka_interface
 from a2a_kafka.broker import BrokerLayout, LocalBroker
@@ -33,7 +33,6 @@ from a2a_kafka.partitions import topic_partitions
 from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.topics import AgentTopics, ensure_topics
 from a2a_kafka.wire import ReplyAddress, encode_request
-from conftest import FULL
 
 pytestmark = pytest.mark.timeout(900 if FULL else 120)
 

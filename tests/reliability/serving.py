@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.tasks import InMemoryTaskStore
+from a2a.types.a2a_pb2 import Message, Part, Role, SendMessageRequest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "faults"))
 
@@ -24,6 +26,15 @@ from a2a_kafka import (
 from a2a_kafka.cluster.database import create_engine
 from a2a_kafka.server.dedupe import DatabaseDedupeStore
 from a2a_kafka.server.retry import RetryPolicy
+
+
+def message(text: str, message_id: str | None = None) -> SendMessageRequest:
+    """A user message; a fresh message id unless one is given."""
+    return SendMessageRequest(
+        message=Message(
+            role=Role.ROLE_USER, message_id=message_id or str(uuid.uuid4()), parts=[Part(text=text)]
+        )
+    )
 
 
 @dataclass

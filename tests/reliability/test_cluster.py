@@ -18,7 +18,7 @@ from a2a.types.a2a_pb2 import (
 )
 from aiokafka.partitioner import DefaultPartitioner
 from fault_agent import FaultAgent, fault_card
-from test_dedupe import message
+from serving import message
 
 from a2a_kafka import KafkaConfig, KafkaConsumerHandler, KafkaTransport, with_kafka_interface
 from a2a_kafka.cluster import SharedTaskState

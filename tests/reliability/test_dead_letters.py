@@ -14,8 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from aiokafka import AIOKafkaProducer
 from google.protobuf.json_format import MessageToDict
-from serving import Served
-from test_dedupe import message
+from serving import Served, message
 
 from a2a_kafka import KafkaConfig, Requester
 from a2a_kafka.cli import dlq as dlq_cli

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from a2a.client import ClientCallContext
-from serving import serve
-from test_dedupe import message
+from serving import message, serve
 
 from a2a_kafka import KafkaConfig, KafkaTimeoutError
 from a2a_kafka.pytest_plugin import UniqueNames

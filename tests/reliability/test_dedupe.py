@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 
 import pytest
 from a2a.client import ClientCallContext
 from a2a.helpers import get_artifact_text
-from a2a.types.a2a_pb2 import Message, Part, Role, SendMessageRequest, StreamResponse, TaskState
+from a2a.types.a2a_pb2 import StreamResponse, TaskState
 from a2a.utils.errors import InternalError
-from serving import Served
+from serving import Served, message
 
 from a2a_kafka.server.dedupe import MessageKey
-
-
-def message(text: str, message_id: str | None = None) -> SendMessageRequest:
-    return SendMessageRequest(
-        message=Message(
-            role=Role.ROLE_USER, message_id=message_id or str(uuid.uuid4()), parts=[Part(text=text)]
-        )
-    )
 
 
 async def test_a_message_sent_again_gets_the_recorded_answer(served: Served) -> None:
