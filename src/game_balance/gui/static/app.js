@@ -20,6 +20,7 @@ const state = {
   busy: false,
   idleTimeout: 30,
   gui: "a2a-kafka-gui",
+  prefix: "",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -41,15 +42,23 @@ const conversation = (agent) =>
 
 async function loadAgents() {
   let listed = Object.keys(AGENTS).map((name) => ({ name, registered: null }));
+  let body = null;
   try {
     const reply = await fetch("/api/agents");
-    const body = await reply.json();
+    body = await reply.json();
     listed = body.agents;
-    if (body.settings && body.settings.idle_timeout) state.idleTimeout = body.settings.idle_timeout;
+    const settings = body.settings || {};
+    if (settings.idle_timeout) state.idleTimeout = settings.idle_timeout;
+    state.prefix = settings.topic_prefix || "";
+    if (state.prefix) $("wire-prefix").textContent = `topic prefix ${state.prefix}`;
   } catch (error) {
     /* the chat reports reachability itself */
   }
   $("deadline").textContent = `request deadline ${state.idleTimeout} s`;
+  if (body && body.error) {
+    $("log").append(el("div", { class: "error", role: "alert", "data-kind": "registry" },
+      el("strong", { text: "Agent registry unavailable" }), body.error));
+  }
   const nav = $("agent-select");
   nav.replaceChildren();
   for (const agent of listed) {
@@ -282,7 +291,9 @@ class Turn {
     if (event.chart) {
       const chart = el("div", { class: "chart-box" });
       chart.innerHTML = event.chart; // SVG drawn and escaped by the server (gui/chart.py)
-      box.append(chart);
+      const second = body.querySelectorAll("h2")[1]; // after the summary, when there is one
+      if (second) body.insertBefore(chart, second);
+      else box.append(chart);
     }
     if (event.name === "balance-report") box.classList.add("report");
     this.thinking.open = false; // the answer is what matters now; the steps stay one click away
@@ -362,6 +373,8 @@ const clock = (ms) => {
   const time = new Date(ms);
   return time.toLocaleTimeString("en-GB", { hour12: false }) + "." + String(time.getMilliseconds()).padStart(3, "0");
 };
+const unprefixed = (topic) =>
+  state.prefix && topic.startsWith(state.prefix) ? topic.slice(state.prefix.length) : topic;
 const who = (caller) => (caller === state.gui ? "gui" : caller);
 
 function addWireRow(row) {
@@ -378,7 +391,7 @@ function addWireRow(row) {
   },
   el("td", { text: clock(row.timestamp) }),
   el("td", { class: "dir", text: request ? "→" : "←" }),
-  el("td", { class: "topic" }, `${row.topic} [${row.partition}] @${row.offset}`,
+  el("td", { class: "topic" }, `${unprefixed(row.topic)} [${row.partition}] @${row.offset}`,
     el("span", { class: "summary", text: `${route} · ${row.summary || ""}` })),
   el("td", { text: row.key ? shortId(row.key) : "—" }),
   el("td", { text: shortId(row.correlation_id) }),
