@@ -13,7 +13,9 @@ and names it::
     connection closed at once             BrokerError (check protocol and port)
     nothing answers                      BrokerError ("cannot reach Kafka at ...")
 
-Authentication failures are final: callers raise them at once, never retry.
+Failures after the connection was made (a request denied by an ACL, a broker
+that went away) keep aiokafka's own description. Authentication failures are
+final: callers raise them at once, never retry.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ import ssl
 from aiokafka.conn import collect_hosts, create_conn
 from aiokafka.errors import (
     AuthenticationFailedError,
+    ClusterAuthorizationFailedError,
+    GroupAuthorizationFailedError,
     IllegalSaslStateError,
     KafkaConnectionError,
     KafkaError,
     SaslAuthenticationFailed,
+    TopicAuthorizationFailedError,
     UnsupportedSaslMechanismError,
 )
 
@@ -39,14 +44,21 @@ PROBE_SECONDS = 10.0
 """Longest wait for the diagnosing connection attempt."""
 
 _BOOTSTRAP_FAILED = "Unable to bootstrap"
+_DENIED = (
+    TopicAuthorizationFailedError,
+    GroupAuthorizationFailedError,
+    ClusterAuthorizationFailedError,
+)
 
 
 async def cluster_error(config: KafkaConfig, exc: KafkaError) -> BrokerError:
     """The error to raise for ``exc``, aiokafka's failure to use the cluster of ``config``."""
-    cause: BaseException = exc
+    where = f"Kafka at {config.bootstrap_servers}"
     if isinstance(exc, KafkaConnectionError) and _BOOTSTRAP_FAILED in str(exc):
-        cause = await connection_failure(config) or exc
-    return explain(config, cause)
+        return explain(config, await connection_failure(config) or exc)
+    if isinstance(exc, _DENIED):
+        return BrokerError(f"{where} denied a request: {exc}; check the principal's ACLs")
+    return BrokerError(f"{where} failed a request: {exc}")
 
 
 async def connection_failure(config: KafkaConfig) -> BaseException | None:
@@ -67,7 +79,7 @@ async def connection_failure(config: KafkaConfig) -> BaseException | None:
 
 
 def explain(config: KafkaConfig, cause: BaseException) -> BrokerError:
-    """The `BrokerError` (or `BrokerAuthenticationError`) saying what ``cause`` means."""
+    """What ``cause``, the failure to connect to the cluster, means, as a `BrokerError`."""
     where = f"Kafka at {config.bootstrap_servers}"
     security = config.security
     if isinstance(cause, SaslAuthenticationFailed | AuthenticationFailedError):

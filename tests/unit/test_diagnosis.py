@@ -9,6 +9,7 @@ from aiokafka.errors import (
     IllegalSaslStateError,
     KafkaConnectionError,
     SaslAuthenticationFailed,
+    TopicAuthorizationFailedError,
     UnsupportedSaslMechanismError,
 )
 
@@ -78,3 +79,14 @@ async def test_a_failed_bootstrap_is_diagnosed_with_one_more_connection() -> Non
     config = KafkaConfig(bootstrap_servers="127.0.0.1:1")
     error = await cluster_error(config, KafkaConnectionError("Unable to bootstrap from [...]"))
     assert str(error).startswith("cannot reach Kafka at 127.0.0.1:1 (")
+
+
+async def test_a_failure_after_connecting_keeps_aiokafkas_description() -> None:
+    config = KafkaConfig(bootstrap_servers="b-1.example:9096")
+    denied = await cluster_error(config, TopicAuthorizationFailedError("agent.data.requests"))
+    assert str(denied).startswith("Kafka at b-1.example:9096 denied a request: [Error 29]")
+    assert str(denied).endswith("check the principal's ACLs")
+    closed = await cluster_error(config, KafkaConnectionError("Connection at b-1 closed"))
+    assert str(closed) == (
+        "Kafka at b-1.example:9096 failed a request: KafkaConnectionError: Connection at b-1 closed"
+    )

@@ -22,7 +22,19 @@ from types import ModuleType
 
 from a2a_kafka.errors import A2AKafkaError
 
-SUBCOMMANDS = ("broker", "topics", "demo", "agents", "serve", "talk", "gui", "audit", "bench")
+SUBCOMMANDS = (
+    "broker",
+    "topics",
+    "demo",
+    "agents",
+    "status",
+    "dlq",
+    "serve",
+    "talk",
+    "gui",
+    "audit",
+    "bench",
+)
 """Modules of `a2a_kafka.cli` that provide subcommands, in help order."""
 
 

@@ -1,0 +1,60 @@
+"""``a2a-kafka status [agent ...]``: instances, request lag and dead letters per agent."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from a2a_kafka.cli.common import Subparsers, cluster_config
+from a2a_kafka.cli.topics import _agent_name
+from a2a_kafka.monitoring import AgentStatus, agent_status, served_agents
+
+_HEADER = (
+    f"{'agent':<20} {'instances':>9} {'state':<19} {'lag':>6} {'dead letters':>12}  partitions"
+)
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``status``."""
+    parser = subparsers.add_parser(
+        "status",
+        help="show each agent's instances, request lag and dead letters",
+        description="Per agent: members of its consumer group a2a.agent.<name>, requests on "
+        "agent.<name>.requests not finished yet (end offset minus committed offset), and "
+        "records on agent.<name>.requests.dlq. Partitions are shown as "
+        "<partition>:<committed>/<end> ('-': never committed).",
+    )
+    parser.add_argument(
+        "agents", nargs="*", metavar="agent", type=_agent_name, help="default: every agent"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per agent")
+    parser.set_defaults(handler=_status)
+
+
+async def _status(args: argparse.Namespace) -> int:
+    config = await cluster_config()
+    names = args.agents or await served_agents(config)
+    if not names:
+        print(f"no agents on {config.bootstrap_servers} (no agent.<name>.requests topics)")
+        return 0
+    statuses = await agent_status(config, names)
+    if args.json:
+        for status in statuses:
+            print(json.dumps({**asdict(status), "lag": status.lag}))
+        return 0
+    print(_HEADER)
+    for status in statuses:
+        print(_row(status))
+    return 0
+
+
+def _row(status: AgentStatus) -> str:
+    partitions = " ".join(
+        f"{p.partition}:{'-' if p.committed is None else p.committed}/{p.end}"
+        for p in status.partitions
+    )
+    return (
+        f"{status.agent:<20} {status.members:>9} {status.state:<19} {status.lag:>6} "
+        f"{status.dead_letters:>12}  {partitions or '(no request topic)'}"
+    )

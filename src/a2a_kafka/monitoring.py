@@ -1,0 +1,180 @@
+"""How agents keep up: consumer group members, lag of their request topics, dead letters.
+
+What ``a2a-kafka status`` shows, read with the admin API as Kafka's own
+``kafka-consumer-groups --describe`` does:
+
+- **members**: instances in the agent's consumer group ``a2a.agent.<name>``
+  (`KafkaConsumerHandler`'s default group), and the group's state;
+- **lag**: per partition of ``agent.<name>.requests``, the end offset minus the
+  group's committed offset, i.e. requests not yet finished (a handler commits
+  only after a request's replies were acknowledged). A partition the group
+  never committed counts from its first retained record;
+- **dead letters**: records retained on ``agent.<name>.requests.dlq``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from a2a_kafka.config import KafkaConfig
+from a2a_kafka.diagnosis import cluster_error
+from a2a_kafka.topics import AgentTopics, existing_topics, partitions_of
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionLag:
+    """One partition of an agent's request topic."""
+
+    partition: int
+    """Partition number."""
+
+    committed: int | None
+    """The group's committed offset (next request to finish); None if never committed."""
+
+    start: int
+    """Offset of the oldest retained record."""
+
+    end: int
+    """Offset the next request will get."""
+
+    @property
+    def lag(self) -> int:
+        """Requests retained and not yet finished by the group."""
+        return self.end - max(self.start, self.committed or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatus:
+    """Consumer group, lag and dead letters of one agent."""
+
+    agent: str
+    """The agent's name."""
+
+    group: str
+    """Its consumer group id."""
+
+    state: str
+    """Group state as the broker reports it: ``Stable``, ``Empty``, ``PreparingRebalance``..."""
+
+    members: int
+    """Instances in the group now."""
+
+    partitions: tuple[PartitionLag, ...]
+    """Lag per partition of the request topic, by partition number."""
+
+    dead_letters: int
+    """Records retained on the dead-letter topic."""
+
+    @property
+    def lag(self) -> int:
+        """Requests not finished yet, over all partitions."""
+        return sum(p.lag for p in self.partitions)
+
+
+async def served_agents(config: KafkaConfig) -> list[str]:
+    """Names of the agents that have a request topic on the cluster (this topic prefix)."""
+    pattern = re.compile(rf"{re.escape(config.topic('agent.'))}([A-Za-z0-9_-]+)\.requests")
+    return sorted(
+        match.group(1)
+        for topic in await existing_topics(config)
+        if (match := pattern.fullmatch(topic))
+    )
+
+
+async def agent_status(
+    config: KafkaConfig, agents: Iterable[str], *, group_ids: dict[str, str] | None = None
+) -> list[AgentStatus]:
+    """The status of each of ``agents`` (group ``a2a.agent.<name>`` unless in ``group_ids``).
+
+    Raises `BrokerError` when the cluster cannot be used.
+    """
+    names = list(agents)
+    topics = {name: AgentTopics.of(config, name) for name in names}
+    groups = {
+        name: (group_ids or {}).get(name) or config.topic(f"a2a.agent.{name}") for name in names
+    }
+    tps = await partitions_of(
+        config, [t for name in names for t in (topics[name].requests, topics[name].dead_letters)]
+    )
+    admin = AIOKafkaAdminClient(**config.client_options())
+    consumer = AIOKafkaConsumer(**config.client_options())
+    try:
+        await admin.start()
+        await consumer.start()
+        starts = await consumer.beginning_offsets(tps) if tps else {}
+        ends = await consumer.end_offsets(tps) if tps else {}
+        described = await _describe_groups(admin, list(groups.values()))
+        committed = {
+            name: await _committed(admin, groups[name], topics[name], tps) for name in names
+        }
+    except KafkaError as exc:
+        raise await cluster_error(config, exc) from exc
+    finally:
+        await consumer.stop()
+        await admin.close()
+    return [
+        _status(
+            name,
+            groups[name],
+            described.get(groups[name], {}),
+            topics[name],
+            committed[name],
+            starts,
+            ends,
+        )
+        for name in names
+    ]
+
+
+async def _describe_groups(admin: AIOKafkaAdminClient, group_ids: list[str]) -> dict[str, Any]:
+    # One group per request: aiokafka 0.14 decodes a DescribeGroups v3 response with
+    # the v2 schema, which misreads every group after the first.
+    described: dict[str, Any] = {}
+    for group_id in group_ids:
+        for response in await admin.describe_consumer_groups([group_id]):
+            for group in response.to_object()["groups"]:
+                if group["error_code"] == 0 and group["group"] == group_id:
+                    described[group_id] = group
+    return described
+
+
+async def _committed(
+    admin: AIOKafkaAdminClient, group: str, topics: AgentTopics, tps: list[TopicPartition]
+) -> dict[int, int]:
+    wanted = [tp for tp in tps if tp.topic == topics.requests]
+    if not wanted:
+        return {}
+    offsets = await admin.list_consumer_group_offsets(group, partitions=wanted)
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+
+def _status(
+    name: str,
+    group: str,
+    description: dict[str, Any],
+    topics: AgentTopics,
+    committed: dict[int, int],
+    starts: dict[TopicPartition, int],
+    ends: dict[TopicPartition, int],
+) -> AgentStatus:
+    partitions = tuple(
+        PartitionLag(tp.partition, committed.get(tp.partition), starts[tp], end)
+        for tp, end in sorted(ends.items(), key=lambda item: item[0].partition)
+        if tp.topic == topics.requests
+    )
+    dead = sum(end - starts[tp] for tp, end in ends.items() if tp.topic == topics.dead_letters)
+    return AgentStatus(
+        agent=name,
+        group=group,
+        state=description.get("state") or "Dead",
+        members=len(description.get("members") or []),
+        partitions=partitions,
+        dead_letters=dead,
+    )
