@@ -7,6 +7,7 @@ plus ``agent.<name>.requests.dlq`` for dead letters and the compacted
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -136,6 +137,23 @@ async def partitions_of(config: KafkaConfig, names: Iterable[str]) -> list[Topic
         if topic["error_code"] == 0
         for p in topic["partitions"]
     ]
+
+
+async def topic_partitions(
+    config: KafkaConfig, topic: str, *, wait: float = 0.0
+) -> list[TopicPartition]:
+    """The partitions of ``topic``, in order; empty when it does not exist.
+
+    ``wait``: seconds to keep asking while the topic has no partitions yet (a
+    topic just created takes a moment to appear in the cluster's metadata).
+    """
+    async with asyncio.timeout(wait + 30):
+        deadline = asyncio.get_running_loop().time() + wait
+        while not (found := await partitions_of(config, [topic])):
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(0.1)  # metadata has no change notification to await
+    return sorted(found)
 
 
 async def record_counts(config: KafkaConfig, topics: Iterable[str]) -> dict[str, int]:

@@ -29,9 +29,8 @@ from harness import FULL, HERE, ROWS, Load, Row, ServerProcess, Timer, duplicate
 from a2a_kafka import KafkaConfig, KafkaTransport, with_kafka_interface
 from a2a_kafka.broker import BrokerLayout, LocalBroker
 from a2a_kafka.broker.layout import free_port
-from a2a_kafka.partitions import topic_partitions
 from a2a_kafka.pytest_plugin import UniqueNames
-from a2a_kafka.topics import AgentTopics, ensure_topics
+from a2a_kafka.topics import AgentTopics, ensure_topics, topic_partitions
 from a2a_kafka.wire import ReplyAddress, encode_request
 
 pytestmark = pytest.mark.timeout(900 if FULL else 120)

@@ -56,8 +56,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
-from a2a_kafka.partitions import topic_partitions
-from a2a_kafka.topics import check_agent_name, ensure_topics
+from a2a_kafka.topics import check_agent_name, ensure_topics, topic_partitions
 from a2a_kafka.wire import dumps
 
 logger = logging.getLogger(__name__)

@@ -20,9 +20,8 @@ from aiokafka.errors import KafkaError
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
-from a2a_kafka.partitions import topic_partitions
 from a2a_kafka.server.dead_letters import DeadLetter, from_record
-from a2a_kafka.topics import AgentTopics
+from a2a_kafka.topics import AgentTopics, topic_partitions
 from a2a_kafka.wire import DEADLINE
 
 
