@@ -3,6 +3,7 @@
 from a2a_kafka.client.connect import KafkaClients
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.client.transport import KafkaTransport
+from a2a_kafka.cluster import KafkaTaskEventStream, SharedTaskState
 from a2a_kafka.config import KafkaConfig, SecurityConfig
 from a2a_kafka.errors import (
     A2AKafkaError,
@@ -34,12 +35,14 @@ __all__ = [
     "KafkaClients",
     "KafkaConfig",
     "KafkaConsumerHandler",
+    "KafkaTaskEventStream",
     "KafkaTimeoutError",
     "KafkaTransport",
     "KafkaTransportError",
     "LocalBrokerError",
     "Requester",
     "SecurityConfig",
+    "SharedTaskState",
     "kafka_interface",
     "kafka_url",
     "with_kafka_interface",
