@@ -29,11 +29,14 @@ from typing import Any
 import httpx
 import pytest
 from agent_harness import GatedGameData
+from aiokafka import AIOKafkaProducer
 
 from a2a_kafka import KafkaConfig
 from a2a_kafka.pytest_plugin import unavailable
+from a2a_kafka.topics import AgentTopics, ensure_topics
+from a2a_kafka.wire import ReplyAddress, encode_request
 from game_balance.data import build_database
-from game_balance.gui import ChatSettings, GuiServer, run_gui
+from game_balance.gui import ChatSettings, GuiServer, WireObserver, run_gui
 from game_balance.serve_kafka import KafkaAgentServer, run_kafka_agents
 
 IDLE_S = 5.0
@@ -295,6 +298,52 @@ async def test_broker_down_is_reported() -> None:
             async for line in wire.aiter_lines():
                 if '"broker": "down"' in line:
                     break
+
+
+async def test_the_observer_catches_replies_sent_before_it_knew_their_topic(
+    kafka_config: KafkaConfig,
+) -> None:
+    config = kafka_config.with_(topic_prefix=f"obs{uuid.uuid4().hex[:8]}.")
+    requests = AgentTopics.of(config, "data").requests
+    replies = config.topic("a2a.replies.test.0123456789ab")
+    await ensure_topics(config, [requests, replies], partitions=1)
+    observer = WireObserver(config, ["data"])
+    await observer.start()
+    producer = AIOKafkaProducer(**config.client_options())
+    await producer.start()
+    try:
+        await asyncio.wait_for(observer.ready.wait(), 20)
+        rows = observer.subscribe()
+        assert (await anext(rows))["broker"] == "up"
+        value, headers = encode_request(
+            "SendMessage",
+            {},
+            correlation_id="c1",
+            reply_to=ReplyAddress(replies, 0),
+            deadline=None,
+            service_parameters={},
+        )
+        await producer.send_and_wait(requests, value, headers=headers)
+        for seq, kind in enumerate(("event", "end")):  # at once: before the topic is assigned
+            reply_headers = [
+                ("a2a-kafka-correlation-id", b"c1"),
+                ("a2a-kafka-kind", kind.encode()),
+                ("a2a-kafka-seq", str(seq).encode()),
+            ]
+            await producer.send_and_wait(replies, b'{"result": {}}', headers=reply_headers)
+
+        seen = [await asyncio.wait_for(anext(rows), 10) for _ in range(3)]
+    finally:
+        await producer.stop()
+        await observer.aclose()
+
+    assert [(r["direction"], r["kind"]) for r in seen] == [
+        ("request", ""),
+        ("reply", "event"),
+        ("reply", "end"),
+    ]
+    assert {r["method"] for r in seen} == {"SendMessage"}
+    assert seen[2]["latency_ms"] >= 0
 
 
 async def test_cli_gui_prints_the_url_and_stops_on_ctrl_c(

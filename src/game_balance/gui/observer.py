@@ -87,9 +87,10 @@ class WireObserver:
         """The current status, the kept rows, then every new row or status as it comes."""
         queue: asyncio.Queue[Row] = asyncio.Queue(maxsize=10_000)
         self._subscribers.add(queue)
+        status, kept = dict(self.status), list(self._history)  # taken with the queue: no gap
         try:
-            yield dict(self.status)
-            for row in list(self._history):
+            yield status
+            for row in kept:
                 yield row
             while True:
                 yield await queue.get()
