@@ -51,10 +51,13 @@ async def ab(bootstrap: str, tunings: dict[str, Tuning], rounds: int) -> dict[st
             }
             run = scenarios.Run(FOCUS, systems, servers, broker, say)
             await scenarios.warm_up(run)
-            results = {
-                "round_trip": await scenarios.round_trip(run),
-                "streaming": await scenarios.streaming(run),
+            before = {name: procs[0].cpu_seconds() for name, procs in servers.items()}
+            results = {"round_trip": await scenarios.round_trip(run)}
+            results["sequential_cpu_ms"] = {
+                name: (procs[0].cpu_seconds() - before[name]) * 1000 / FOCUS.latency_samples
+                for name, procs in servers.items()
             }
+            results["streaming"] = await scenarios.streaming(run)
             cells: dict[str, list[dict[str, Any]]] = {name: [] for name in tunings}
             for _ in range(rounds):
                 for name in tunings:
@@ -81,6 +84,7 @@ def summary(results: dict[str, Any]) -> str:
     figures = {
         "round trip p50 ms": lambda n: results["round_trip"][n]["1024"]["latency_ms"]["p50"],
         "round trip p99 ms": lambda n: results["round_trip"][n]["1024"]["latency_ms"]["p99"],
+        "server CPU ms per request, one at a time": lambda n: results["sequential_cpu_ms"][n],
         "first event p50 ms": lambda n: results["streaming"][n]["first_event_ms"]["p50"],
         "last event p50 ms": lambda n: results["streaming"][n]["last_event_ms"]["p50"],
         "req/s at 64 in flight (median of rounds)": rate,

@@ -86,6 +86,52 @@ def orjson_codec() -> None:
         setattr(module, "json", shim)  # noqa: B010 (a module global, patched)
 
 
+def stream_linger(linger_ms: int) -> Callable[[], None]:
+    """Stream events after the first go through a second, lingering producer.
+
+    Unary replies, a stream's first event and its end record keep the
+    handler's ``linger_ms=0`` producer; the events in between batch up for
+    ``linger_ms``, so a 20-event stream is a few produce requests instead of
+    about twenty. The client already reorders a stream by sequence number.
+    """
+
+    def apply() -> None:
+        from aiokafka import AIOKafkaProducer
+
+        from a2a_kafka.server import replies
+        from a2a_kafka.wire import ReplyKind, encode_reply
+
+        enqueue = replies.ReplySender.enqueue
+        lingering: dict[int, AIOKafkaProducer] = {}
+
+        async def _lingering(sender: Any) -> AIOKafkaProducer:
+            key = id(sender._producer)
+            if key not in lingering:
+                client = sender._producer.client
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=client._bootstrap_servers,
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=linger_ms,
+                )
+                await producer.start()
+                lingering[key] = producer
+            return lingering[key]
+
+        async def _enqueue(self: Any, to: Any, cid: str, reply: Any) -> Any:
+            if reply.kind is not ReplyKind.EVENT or reply.sequence == 0:
+                return await enqueue(self, to, cid, reply)
+            producer = await _lingering(self)
+            value, headers = encode_reply(cid, reply.kind, reply.sequence, reply.body)
+            return await producer.send(
+                to.topic, value, key=cid.encode(), partition=to.partition, headers=headers
+            )
+
+        replies.ReplySender.enqueue = _enqueue  # type: ignore[method-assign]
+
+    return apply
+
+
 def trace_server() -> None:
     """Stamp the server's steps of each request (see `bench.trace`)."""
     from bench.trace import install_server
@@ -95,6 +141,8 @@ def trace_server() -> None:
 
 EXPERIMENTS: dict[str, Callable[[], None]] = {
     "trace": trace_server,
+    "stream-linger-2": stream_linger(2),
+    "stream-linger-5": stream_linger(5),
     "commit-100ms": commit_every(0.1),
     "commit-background": commit_in_background,
     "orjson": orjson_codec,

@@ -71,9 +71,14 @@ def install_server() -> None:
     _stamp_async(
         requests.RequestProcessor, "_unary", lambda self, c, r, k: r.cid, "s_unary", "s_replied"
     )
-    _stamp_async(
-        replies.ReplySender, "enqueue", lambda self, to, cid, r: cid, "s_enqueue", "s_enqueued"
-    )
+    enqueue = replies.ReplySender.enqueue
+
+    async def _enqueue(self: Any, to: Any, cid: str, reply: Any) -> Any:
+        delivery = await enqueue(self, to, cid, reply)
+        STAMPS[cid][f"s_enqueued{reply.sequence}"] = time.perf_counter()
+        return delivery
+
+    replies.ReplySender.enqueue = _enqueue  # type: ignore[method-assign]
     original = router.unary
 
     async def unary(handler_: Any, call: Any) -> Any:
@@ -99,11 +104,23 @@ def install_client() -> None:
     route = replies.ReplyRouter._route
 
     def _route(self: Any, headers: Any, value: Any) -> None:
-        STAMPS[_cid(headers)]["c_reply"] = time.perf_counter()
+        sequence = next((v.decode() for k, v in headers if k == "a2a-kafka-seq"), "0")
+        STAMPS[_cid(headers)][f"c_reply{sequence}"] = time.perf_counter()
         route(self, headers, value)
 
     replies.ReplyRouter._route = _route  # type: ignore[method-assign]
 
+
+STREAM_SEGMENTS = [
+    ("client: a2a Client + encode, until produce", "c_start", "c_send"),
+    ("request: produce → server fetched it", "c_send", "s_fetched"),
+    ("server: fetched → first event enqueued", "s_fetched", "s_enqueued0"),
+    ("first event: enqueued → client consumer has it", "s_enqueued0", "c_reply0"),
+    ("server: first → last (19th) event enqueued", "s_enqueued0", "s_enqueued19"),
+    ("last event: enqueued → client consumer has it", "s_enqueued19", "c_reply19"),
+    ("client: last event received → stream ends", "c_reply19", "c_end"),
+    ("total: start → stream ends", "c_start", "c_end"),
+]
 
 SEGMENTS = [
     ("client: a2a Client + encode, until produce", "c_start", "c_send"),
@@ -111,17 +128,17 @@ SEGMENTS = [
     ("server: fetched → task runs", "s_fetched", "s_start"),
     ("server: headers, parse, dedupe claim", "s_start", "s_handler"),
     ("server: a2a handler (router.unary)", "s_handler", "s_handled"),
-    ("server: dedupe record, encode, enqueue", "s_handled", "s_enqueued"),
-    ("reply: enqueued → client consumer has it", "s_enqueued", "c_reply"),
-    ("client: decode, route, a2a Client", "c_reply", "c_end"),
+    ("server: dedupe record, encode, enqueue", "s_handled", "s_enqueued0"),
+    ("reply: enqueued → client consumer has it", "s_enqueued0", "c_reply0"),
+    ("client: decode, route, a2a Client", "c_reply0", "c_end"),
     ("(client: request acked by broker)", "c_send", "c_acked"),
-    ("(server: reply acked by broker)", "s_enqueued", "s_replied"),
+    ("(server: reply acked by broker)", "s_enqueued0", "s_replied"),
     ("total round trip", "c_start", "c_end"),
 ]
 
 
 async def trace(
-    bootstrap: str, count: int, tuning_name: str, experiments: list[str]
+    bootstrap: str, count: int, tuning_name: str, experiments: list[str], stream: bool
 ) -> list[tuple[str, float]]:
     tuning = PRESETS[tuning_name].with_experiments([*experiments, "trace"])
     agent, path = f"bench-trace-{uuid.uuid4().hex[:6]}", OUT / "trace-server.json"
@@ -133,13 +150,17 @@ async def trace(
         config = tuning.apply(KafkaConfig(bootstrap_servers=bootstrap, partitions=4))
         async with kafka_system(config, agent) as system:
             payload = "x" * 1024
+
+            async def one() -> object:
+                return await (system.stream(20) if stream else system.send(payload))
+
             for _ in range(50):
-                await system.send(payload)
+                await one()
             STAMPS.clear()
             ends: list[tuple[float, float]] = []
             for _ in range(count):
                 started = time.perf_counter()
-                await system.send(payload)
+                await one()
                 ends.append((started, time.perf_counter()))
     finally:
         await server.stop()
@@ -149,7 +170,7 @@ async def trace(
         rows.append({**stamps, **server_stamps.get(cid, {}), "c_start": started, "c_end": ended})
     return [
         (label, statistics.median((r[b] - r[a]) * 1000 for r in rows))
-        for label, a, b in SEGMENTS
+        for label, a, b in (STREAM_SEGMENTS if stream else SEGMENTS)
         if all(a in r and b in r for r in rows)
     ]
 
@@ -157,6 +178,7 @@ async def trace(
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.trace", description=__doc__)
     parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--stream", action="store_true", help="streams of 20 events")
     parser.add_argument("--tuning", choices=sorted(PRESETS), default="default")
     parser.add_argument("--experiment", action="append", default=[], help="server-side only")
     parser.add_argument(
@@ -164,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     for label, ms in asyncio.run(
-        trace(args.bootstrap_servers, args.count, args.tuning, args.experiment)
+        trace(args.bootstrap_servers, args.count, args.tuning, args.experiment, args.stream)
     ):
         print(f"{label:<46} {ms:7.3f} ms (median)")
 
