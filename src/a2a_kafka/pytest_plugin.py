@@ -8,8 +8,9 @@ Enable with ``pytest_plugins = ["a2a_kafka.pytest_plugin"]`` in ``conftest.py``.
   When no cluster can be had, tests using it *fail* under ``CI=true`` and are
   skipped elsewhere, with the one-line reason.
 - ``secured_kafka`` (session): a `SecuredCluster`, a private broker with
-  SASL/SCRAM and TLS listeners (`a2a_kafka.testing.secured_kafka_cluster`) and
-  the users of `SECURED_USERS`, started on first use (a few seconds). Fails
+  SASL/SCRAM and TLS listeners (`a2a_kafka.testing.secured_kafka_cluster`),
+  checking ACLs, with the users of `SECURED_USERS`, started on first use
+  (a few seconds). Fails
   under ``CI=true``, else skips, when it cannot start (no Java).
 - ``unique_names``: `UniqueNames`, fresh topic / group / agent names per test.
 
@@ -42,8 +43,9 @@ from a2a_kafka.testing import (
 _INFO = pytest.StashKey[ClusterInfo]()
 _KAFKA_FIXTURES = ("kafka_config", "secured_kafka")
 
-SECURED_USERS = {"alice": "alice-secret", "bob": "bob-secret"}
-"""SCRAM users of the ``secured_kafka`` broker: name → password."""
+SECURED_USERS = {"alice": "alice-secret", "bob": "bob-secret", "mallory": "mallory-secret"}
+"""SCRAM users of the ``secured_kafka`` broker: name → password. It checks ACLs: they may
+do only what a test grants them (`SecuredCluster.grant`)."""
 
 
 class UniqueNames:
@@ -113,7 +115,8 @@ async def secured_kafka() -> AsyncIterator[SecuredCluster]:
     async with contextlib.AsyncExitStack() as stack:
         failure = None
         try:
-            cluster = await stack.enter_async_context(secured_kafka_cluster(SECURED_USERS))
+            secured = secured_kafka_cluster(SECURED_USERS, authorize=True)
+            cluster = await stack.enter_async_context(secured)
         except A2AKafkaError as exc:
             failure = f"no secured Kafka broker for the tests: {exc}"
         if failure is not None:  # outside `except`: one message, no exception chain

@@ -17,9 +17,10 @@ import contextlib
 import itertools
 import os
 import shutil
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
+from a2a_kafka.acls import Acl, create_acls
 from a2a_kafka.broker import BrokerLayout, LocalBroker, resolve_port
 from a2a_kafka.broker.layout import free_port, free_ports
 from a2a_kafka.broker.security import BrokerSecurity
@@ -109,6 +110,10 @@ class SecuredCluster:
     ca_file: str
     """PEM file of the CA that signed the broker's certificate (``KAFKA_SSL_CAFILE``)."""
 
+    async def grant(self, acls: Iterable[Acl]) -> None:
+        """Create ``acls`` (through the PLAINTEXT listener, whose principal is a super user)."""
+        await create_acls(self.plaintext, acls)
+
     def scram(
         self,
         user: str,
@@ -139,11 +144,13 @@ class SecuredCluster:
 
 @contextlib.asynccontextmanager
 async def secured_kafka_cluster(
-    users: Mapping[str, str], env: Mapping[str, str] | None = None
+    users: Mapping[str, str], *, authorize: bool = False, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[SecuredCluster]:
     """Start a private broker with ``SASL_PLAINTEXT``, ``SSL`` and ``SASL_SSL`` listeners.
 
-    ``users`` (name → password) can log in with SCRAM-SHA-256 and SCRAM-SHA-512.
+    ``users`` (name → password) can log in with SCRAM-SHA-256 and SCRAM-SHA-512;
+    with ``authorize`` they may do only what ACLs allow (`SecuredCluster.grant`),
+    while the PLAINTEXT and SSL listeners' anonymous principal is a super user.
     The broker runs in ``<home>/sessions/<pid>-<n>`` on free ports, with a new
     CA and certificate, and is stopped and removed at the end. Raises
     `LocalBrokerError` when it cannot start (no Java, no jars).
@@ -152,7 +159,7 @@ async def secured_kafka_cluster(
     await stop_orphaned_sessions(layout)
     private = layout.session(f"{os.getpid()}-{next(_sequence)}")
     port, controller, sasl, ssl, sasl_ssl = free_ports(5)
-    security = BrokerSecurity(sasl, ssl, sasl_ssl, dict(users))
+    security = BrokerSecurity(sasl, ssl, sasl_ssl, dict(users), authorize=authorize)
     broker = LocalBroker(private, port, controller, detach=False, security=security)
     try:
         status = await broker.start()

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import cluster_error
-from a2a_kafka.errors import BrokerError, ConfigurationError
+from a2a_kafka.errors import ConfigurationError
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,100}$")
 
@@ -109,7 +109,7 @@ async def _create(
     for topic_error in getattr(response, "topic_errors", []):
         name, code = topic_error[0], topic_error[1]
         if code not in (0, TopicAlreadyExistsError.errno):
-            raise BrokerError(f"creating topic {name!r} failed with Kafka error code {code}")
+            raise for_code(code)(f"creating topic {name!r}")  # ensure_topics explains it
 
 
 async def ensure_agent_topics(config: KafkaConfig, agents: Iterable[str]) -> list[str]:

@@ -3,7 +3,9 @@
 Runs against the ``secured_kafka`` broker: a private Apache Kafka node with a
 ``SASL_PLAINTEXT`` (SCRAM) listener, an ``SSL`` listener whose certificate a
 throwaway CA signed, and a ``SASL_SSL`` listener (SCRAM over TLS, as MSK's port
-9096), with the SCRAM users alice and bob.
+9096), with the SCRAM users alice, bob and mallory. It checks ACLs: alice serves
+agents and bob calls them with exactly the ACLs of `a2a_kafka.acls`; mallory
+has none.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from scripted_agent import agent_card, request_handler
 from a2a_kafka import (
     AgentRegistry,
     BrokerAuthenticationError,
+    BrokerError,
     KafkaClients,
     KafkaConfig,
     KafkaConsumerHandler,
     with_kafka_interface,
 )
+from a2a_kafka.acls import agent_acls, caller_acls
 from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.testing import SecuredCluster
 
@@ -71,6 +75,9 @@ async def test_an_agent_is_served_and_called_over_a_secured_listener(
     caller = secured_config(secured_kafka, listener, "bob")
     name = unique_names.agent()
     card = agent_card(name)
+    await secured_kafka.grant(
+        [*agent_acls(server, name, "User:alice"), *caller_acls(caller, "User:bob", [name])]
+    )
     async with (
         KafkaConsumerHandler(name, request_handler(card), server, agent_card=card),
         KafkaClients(caller) as clients,
@@ -82,7 +89,7 @@ async def test_an_agent_is_served_and_called_over_a_secured_listener(
     assert events[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
 
 
-@pytest.mark.parametrize("user", ["alice", "mallory"])
+@pytest.mark.parametrize("user", ["alice", "nobody"])
 async def test_a_rejected_login_fails_the_callers_first_call_at_once(
     secured_kafka: SecuredCluster, unique_names: UniqueNames, user: str
 ) -> None:
@@ -110,6 +117,21 @@ async def test_a_rejected_login_fails_the_servers_start_at_once(
         with pytest.raises(BrokerAuthenticationError, match="KAFKA_SASL_PASSWORD"):
             await handler.start()
         await handler.aclose()
+
+
+async def test_a_principal_without_acls_is_denied_clearly(
+    secured_kafka: SecuredCluster, unique_names: UniqueNames
+) -> None:
+    mallory = secured_kafka.scram("mallory")
+    name = unique_names.agent()
+    handler = KafkaConsumerHandler(name, request_handler(agent_card(name)), mallory)
+    denied = rf"Kafka at {mallory.bootstrap_servers} denied a request: .*TopicAuthorization"
+    async with asyncio.timeout(PROMPTLY):
+        with pytest.raises(BrokerError, match=denied):
+            await handler.start()
+        await handler.aclose()
+        with pytest.raises(BrokerError, match=rf"{denied}.*'a2a.agent-cards'.*ACLs"):
+            await AgentRegistry(mallory).cards()
 
 
 async def test_an_untrusted_broker_certificate_is_a_clear_error(
@@ -146,6 +168,7 @@ async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 
 async def test_the_cli_logs_in_from_environment_variables(secured_kafka: SecuredCluster) -> None:
+    await secured_kafka.grant(caller_acls(secured_kafka.scram("alice"), "User:alice", []))
     code, _, err = await run_cli(cli_env(secured_kafka, "alice-secret"), "agents")
     assert (code, err) == (0, "")
 

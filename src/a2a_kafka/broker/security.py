@@ -11,6 +11,9 @@ AWS MSK cluster does (9096 is MSK's SASL_SSL/SCRAM port, 9094 its TLS port):
 - TLS listeners present a certificate for ``localhost`` and ``127.0.0.1``
   signed by a throwaway CA (`a2a_kafka.broker.tls`); clients trust its PEM
   file. Client certificates are not requested.
+- With ``authorize``, Kafka's ``StandardAuthorizer`` checks ACLs. The
+  PLAINTEXT, controller and SSL listeners authenticate nobody: their principal,
+  ``User:ANONYMOUS``, is a super user, so only SCRAM users need ACLs.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
 """The SASL mechanisms of the secured listeners; every user exists for both."""
 
 _SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,9 @@ class BrokerSecurity:
 
     scram_users: Mapping[str, str] = field(default_factory=dict)
     """SCRAM user name → password, created at format time for both mechanisms."""
+
+    authorize: bool = False
+    """Check ACLs (``StandardAuthorizer``); SCRAM users may then do only what ACLs allow."""
 
     def __post_init__(self) -> None:
         for name, password in self.scram_users.items():
@@ -91,6 +98,9 @@ class BrokerSecurity:
                 settings[f"{prefix}.sasl.enabled.mechanisms"] = ",".join(SCRAM_MECHANISMS)
                 for mechanism in SCRAM_MECHANISMS:
                     settings[f"{prefix}.{mechanism.lower()}.sasl.jaas.config"] = _SCRAM_LOGIN
+        if self.authorize:
+            settings["authorizer.class.name"] = _AUTHORIZER
+            settings["super.users"] = "User:ANONYMOUS"
         if self.needs_tls:
             if tls is None:
                 raise ConfigurationError("a TLS listener needs the broker's TLS files")

@@ -50,9 +50,8 @@ class Requester:
     def __init__(self, config: KafkaConfig, *, reply_to: ReplyAddress | None = None) -> None:
         self.config = config
         self._fixed_reply_to = reply_to
-        client = re.sub(r"[^A-Za-z0-9_-]+", "-", config.client_id)[:80]
         self._reply_to = reply_to or ReplyAddress(
-            config.topic(f"a2a.replies.{client}.{uuid.uuid4().hex[:12]}"), 0
+            f"{reply_topic_prefix(config)}{uuid.uuid4().hex[:12]}", 0
         )
         self._producer: AIOKafkaProducer | None = None
         self._router: ReplyRouter | None = None
@@ -215,6 +214,12 @@ class Requester:
             await admin.start()
             await admin.delete_topics([self._reply_to.topic])
         await admin.close()
+
+
+def reply_topic_prefix(config: KafkaConfig) -> str:
+    """``<prefix>a2a.replies.<client-id>.``: how every private reply topic of ``config`` starts."""
+    client = re.sub(r"[^A-Za-z0-9_-]+", "-", config.client_id)[:80]
+    return config.topic(f"a2a.replies.{client}.")
 
 
 def _body(reply: Reply) -> dict[str, Any]:
