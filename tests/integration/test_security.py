@@ -143,11 +143,14 @@ async def test_an_untrusted_broker_certificate_is_a_clear_error(
             await AgentRegistry(untrusting).cards()
 
 
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "A2A_KAFKA_"))}
+
+
 def cli_env(cluster: SecuredCluster, password: str) -> dict[str, str]:
     """The environment of a CLI that logs in as alice over SASL_SSL, as on MSK."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "A2A_KAFKA_"))}
     return {
-        **clean,
+        **clean_env(),
         "KAFKA_BOOTSTRAP_SERVERS": cluster.scram("alice", tls=True).bootstrap_servers,
         "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
         "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
@@ -167,8 +170,12 @@ async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_the_cli_logs_in_from_environment_variables(secured_kafka: SecuredCluster) -> None:
-    await secured_kafka.grant(caller_acls(secured_kafka.scram("alice"), "User:alice", []))
+async def test_the_cli_grants_acls_then_logs_in_from_environment_variables(
+    secured_kafka: SecuredCluster,
+) -> None:
+    admin = {**clean_env(), "KAFKA_BOOTSTRAP_SERVERS": secured_kafka.plaintext.bootstrap_servers}
+    code, out, _ = await run_cli(admin, "acls", "caller", "--principal", "User:alice", "--apply")
+    assert (code, out) == (0, f"created 6 ACL(s) on {admin['KAFKA_BOOTSTRAP_SERVERS']}\n")
     code, _, err = await run_cli(cli_env(secured_kafka, "alice-secret"), "agents")
     assert (code, err) == (0, "")
 

@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "agents",
     "status",
     "dlq",
+    "acls",
     "serve",
     "talk",
     "gui",
