@@ -162,30 +162,37 @@ async def _until(
     events: AsyncIterator[dict[str, Any]],
     keepalive: float | None = None,
 ) -> AsyncIterator[dict[str, Any] | None]:
-    """``events`` until ``stopping`` is set; None every ``keepalive`` seconds of silence."""
-    stop = asyncio.ensure_future(stopping.wait())
+    """``events`` until ``stopping`` is set; None every ``keepalive`` seconds of silence.
+
+    Each next event is awaited in a task of its own; when the stream ends early (the page
+    went away, the server stops) that task is cancelled, which closes ``events``.
+    """
+    stop: asyncio.Future[Any] = asyncio.ensure_future(stopping.wait())
+    following: asyncio.Future[Any] | None = None
     try:
         while True:
-            following = asyncio.ensure_future(anext(events))
+            if following is None:
+                following = asyncio.ensure_future(anext(events))
             done, _ = await asyncio.wait(
                 {following, stop}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED
             )
-            while not done:  # silence: keep the connection alive, keep waiting for the same one
+            if not done:  # silence: keep the connection alive
                 yield None
-                done, _ = await asyncio.wait(
-                    {following, stop}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED
-                )
+                continue
             if following not in done:
-                following.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await following
                 return
+            arrived, following = following, None
             try:
-                yield following.result()
+                event = arrived.result()
             except StopAsyncIteration:
                 return
+            yield event
     finally:
         stop.cancel()
+        if following is not None and not following.done():
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await following
         aclose = getattr(events, "aclose", None)
         if aclose is not None:
             await aclose()

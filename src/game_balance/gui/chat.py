@@ -180,9 +180,7 @@ class ChatService:
                 f"{elapsed:.1f} s for the {agent} agent)",
                 elapsed,
             )
-        message = (
-            f"Timed out: no reply from the {agent} agent within {self.settings.idle_timeout:g} s."
-        )
+        message = f"No reply from the {agent} agent within {self.settings.idle_timeout:g} s."
         stalled = []
         if self.unanswered is not None:
             stalled = self.unanswered(self.settings.idle_timeout / 2, mapper.started)

@@ -253,10 +253,12 @@ def _reply_summary(kind: str, body: dict[str, Any] | None) -> str:
     result = body.get("result")
     if not isinstance(result, dict):
         return ""
-    for name, item in result.items():
-        if isinstance(item, dict):
-            return _clip(_describe(name, item))
-    return _clip(_describe("task", result)) if "status" in result else ""
+    for name in ("task", "message", "statusUpdate", "artifactUpdate"):  # a StreamResponse
+        if isinstance(result.get(name), dict):
+            return _clip(_describe(name, result[name]))
+    if "status" in result:  # a Task (GetTask, CancelTask)
+        return _clip(_describe("task", result))
+    return _clip(", ".join(result))
 
 
 def _state(status: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from a2a.types import AgentCard
 
 from a2a_kafka.cli.main import build_parser
-from game_balance.gui.app import GuiState, build_app
+from game_balance.gui.app import GuiState, _until, build_app
 from game_balance.gui.events import Event
 
 
@@ -150,3 +151,25 @@ def test_the_cli_has_gui() -> None:
     args = build_parser().parse_args(["gui", "--port", "0", "--timeout", "12", "--no-agents"])
 
     assert (args.port, args.timeout, args.no_agents, args.host) == (0, 12.0, True, "127.0.0.1")
+
+
+async def test_a_stream_left_early_closes_its_source() -> None:
+    closed = asyncio.Event()
+
+    async def source() -> AsyncIterator[dict[str, Any]]:
+        try:
+            yield {"n": 1}
+            await asyncio.Event().wait()
+        finally:
+            closed.set()
+
+    stream = _until(asyncio.Event(), source())
+    assert await anext(stream) == {"n": 1}
+    reader = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.01)
+    reader.cancel()  # the page went away while the source was waiting
+
+    with contextlib.suppress(asyncio.CancelledError):
+        await reader
+    assert closed.is_set()
+    await stream.aclose()  # type: ignore[attr-defined]

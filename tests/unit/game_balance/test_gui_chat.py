@@ -122,7 +122,7 @@ async def test_a_timeout_names_the_silent_agent_and_cancels_the_task() -> None:
     error = seen[-2]
     assert error["kind"] == "timeout"
     assert error["waiting"] == ["data"]
-    assert "Timed out: no reply from the balance agent within 2 s." in error["message"]
+    assert "No reply from the balance agent within 2 s." in error["message"]
     assert (
         "data (SendStreamingMessage on agent.data.requests, no reply for 4.2 s)"
         in (error["message"])

@@ -132,6 +132,25 @@ def test_unanswered_requests() -> None:
     assert correlator.reply_topics() == {REPLIES}
 
 
+def test_reply_summaries() -> None:
+    correlator = Correlator(Topics("p."), Clock())
+    cancel = {"result": {"id": "t1", "status": {"state": "TASK_STATE_CANCELED"}}}
+    artifact = {"result": {"artifactUpdate": {"artifact": {"name": "balance-report"}}}}
+    listed = {"result": {"tasks": [], "nextPageToken": ""}}
+
+    rows = [correlator.add(reply("c", 0, body, at=1)) for body in (cancel, artifact, listed)]
+
+    assert rows == [[], [], []]  # no request seen: they wait
+    summaries = [row["summary"] for row in correlator.flush() or _later(correlator)]
+    assert summaries == ["task canceled", "artifact balance-report", "tasks, nextPageToken"]
+
+
+def _later(correlator: Correlator) -> list[dict[str, object]]:
+    assert isinstance(correlator.clock, Clock)
+    correlator.clock.now += ORPHAN_WAIT_S
+    return correlator.flush()
+
+
 def test_records_that_are_not_json_still_show() -> None:
     correlator = Correlator(Topics("p."), Clock())
     broken = Record("p.agent.data.requests", 0, 1, 1, None, b"{not json", [(REPLY_TOPIC, b"r")])
