@@ -123,12 +123,14 @@ def agent_card(name: str, interfaces: list[AgentInterface] | None = None) -> Age
     )
 
 
-def request_handler(card: AgentCard, extended: AgentCard | None = None) -> DefaultRequestHandler:
+def request_handler(
+    card: AgentCard, extended: AgentCard | None = None, *, push: bool = True
+) -> DefaultRequestHandler:
     return DefaultRequestHandler(
         ScriptedAgent(),
         InMemoryTaskStore(),
         card,
-        push_config_store=InMemoryPushNotificationConfigStore(),
+        push_config_store=InMemoryPushNotificationConfigStore() if push else None,
         extended_agent_card=extended,
     )
 

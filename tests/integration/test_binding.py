@@ -37,8 +37,11 @@ from a2a.utils.constants import TransportProtocol
 from a2a.utils.errors import (
     ExtendedAgentCardNotConfiguredError,
     InternalError,
+    InvalidParamsError,
+    PushNotificationNotSupportedError,
     TaskNotCancelableError,
     TaskNotFoundError,
+    UnsupportedOperationError,
     VersionNotSupportedError,
 )
 from scripted_agent import agent_card, free_port, http_server, release, request_handler
@@ -76,10 +79,12 @@ class Agent:
 async def agent(
     request: pytest.FixtureRequest, kafka_config: KafkaConfig, unique_names: UniqueNames
 ) -> AsyncIterator[Agent]:
+    # request.param: a transport, or (transport, push-notification store?) when indirect
+    transport, push = request.param if isinstance(request.param, tuple) else (request.param, True)
     name = unique_names.agent()
     extended = agent_card(name)
     extended.description = "extended card"
-    if request.param == "http":
+    if transport == "http":
         url = f"http://127.0.0.1:{free_port()}/"
         card = agent_card(
             name,
@@ -89,15 +94,18 @@ async def agent(
                 )
             ],
         )
-        async with http_server(request_handler(card, extended), card):
+        handler = request_handler(card, extended, push=push)
+        async with http_server(handler, card):
             agent = Agent(lambda **c: ClientFactory(ClientConfig(**c)).create(card))  # type: ignore[arg-type]
             yield agent
             for client in agent.clients:
                 await client.close()
+        await handler.aclose()  # ends tasks left waiting for input
         return
     card = with_kafka_interface(agent_card(name), kafka_config, name)
+    handler = request_handler(card, extended, push=push)
     async with (
-        KafkaConsumerHandler(name, request_handler(card, extended), kafka_config, agent_card=card),
+        KafkaConsumerHandler(name, handler, kafka_config, agent_card=card),
         KafkaClients(kafka_config) as clients,
     ):
         # One KafkaClients (one producer, one reply topic) serves every client config.
@@ -112,6 +120,7 @@ async def agent(
         yield agent
         for client in agent.clients:
             await client.close()
+    await handler.aclose()
 
 
 def user_message(text: str, *, task_id: str = "", context_id: str = "") -> SendMessageRequest:
@@ -255,6 +264,31 @@ async def test_push_notification_config_crud(agent: Agent) -> None:
         ListTaskPushNotificationConfigsRequest(task_id=task.id)
     )
     assert list(listed.configs) == []
+
+
+async def test_subscribe_to_a_finished_task_is_unsupported(agent: Agent) -> None:
+    client = agent.client(streaming=False)
+    task = final_task(await collect(client.send_message(user_message("echo done"))))
+    with pytest.raises(UnsupportedOperationError, match="terminal state"):
+        await collect(agent.client().subscribe(SubscribeToTaskRequest(id=task.id)))
+
+
+async def test_invalid_params_are_rejected(agent: Agent) -> None:
+    client = agent.client(streaming=False)
+    task = final_task(await collect(client.send_message(user_message("ask"))))
+    with pytest.raises(InvalidParamsError, match="does not match"):
+        await collect(
+            client.send_message(user_message("Zerg", task_id=task.id, context_id="another"))
+        )
+
+
+@pytest.mark.parametrize("agent", [("http", False), ("kafka", False)], indirect=True)
+async def test_push_configs_without_a_store_are_not_supported(agent: Agent) -> None:
+    client = agent.client(streaming=False)
+    task = final_task(await collect(client.send_message(user_message("echo push"))))
+    config = TaskPushNotificationConfig(task_id=task.id, id="c", url="https://example.com/hook")
+    with pytest.raises(PushNotificationNotSupportedError):
+        await client.create_task_push_notification_config(config)
 
 
 async def test_extended_agent_card(agent: Agent) -> None:
