@@ -67,8 +67,9 @@ class KafkaAgentServer:
         await self.handler.start()
 
     async def aclose(self) -> None:
-        """Drain in-flight requests and leave the group; idempotent."""
+        """Drain in-flight requests, leave the group, end the agent's tasks; idempotent."""
         await self.handler.aclose()
+        await self.request_handler.aclose()
 
 
 @contextlib.asynccontextmanager

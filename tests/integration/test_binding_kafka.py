@@ -67,8 +67,10 @@ async def served(
 ) -> AsyncIterator[tuple[str, AgentCard]]:
     name = unique_names.agent()
     card = with_kafka_interface(agent_card(name), kafka_config, name)
-    async with KafkaConsumerHandler(name, request_handler(card), kafka_config, agent_card=card):
+    handler = request_handler(card)
+    async with KafkaConsumerHandler(name, handler, kafka_config, agent_card=card):
         yield name, card
+    await handler.aclose()
 
 
 async def test_a_stream_of_1000_events_arrives_complete_and_in_order(
