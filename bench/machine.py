@@ -62,4 +62,5 @@ def describe(broker: psutil.Process | None, bootstrap: str) -> dict[str, Any]:
         "kafka": kafka_version(broker),
         "bootstrap_servers": bootstrap,
         "broker_on_this_machine": broker is not None,
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }

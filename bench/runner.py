@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
+import os
 import socket
 import time
 import uuid
@@ -77,6 +78,7 @@ async def run(
             partitions=config.partitions,
         )
 
+    load_at_start = round(os.getloadavg()[0], 2)
     say(f"starting servers for agent {agent} (Kafka at {config.bootstrap_servers})")
     servers: dict[str, list[ServerProcess]] = {
         kind: [proc]
@@ -105,7 +107,10 @@ async def run(
         "tuning": tuning.to_dict(),
         "started": started.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - clock, 1),
-        "machine": machine.describe(broker, config.bootstrap_servers),
+        "machine": {
+            **machine.describe(broker, config.bootstrap_servers),
+            "load_average_1m_at_start": load_at_start,
+        },
         "systems": list(SYSTEMS),
         "servers_handled": handled,
         "scenarios": results,

@@ -20,7 +20,7 @@ from a2a.server.context import ServerCallContext
 from bench.agent import BenchAgent, bench_card, bench_handler
 from bench.load import Operation, Outcome, closed_loop, sequential
 from bench.plan import KIB, Plan
-from bench.procs import ServerProcess, cpu_seconds_self
+from bench.procs import BenchError, ServerProcess, cpu_seconds_self
 from bench.stats import summary_ms
 from bench.systems import System, user_message
 
@@ -207,4 +207,16 @@ async def a2a_in_process(run: Run) -> dict[str, Any]:
         latency = summary_ms(outcome.latencies)
         _report(run, f"a2a handler in-process {size_label(size)}", "-", outcome, latency)
         results[str(size)] = {**outcome.counts(), "latency_ms": latency}
+    events = run.plan.stream_events
+
+    async def stream() -> None:
+        request = user_message(f"stream {events}")
+        count = len([e async for e in handler.on_message_send_stream(request, context)])
+        if count != events:
+            raise BenchError(f"in-process stream: {count} of {events} events")
+
+    outcome = await sequential(stream, run.plan.stream_samples)
+    latency = summary_ms(outcome.latencies)
+    _report(run, f"a2a handler in-process, {events} events", "-", outcome, latency)
+    results["stream"] = {**outcome.counts(), "events": events, "latency_ms": latency}
     return results

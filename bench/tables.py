@@ -106,6 +106,16 @@ def streaming_section(s: dict[str, Any]) -> str:
                 *(ms(last[q]) for q in ("p50", "p95", "p99")),
             ]
         )
+    alone = s["a2a_in_process"]["stream"]["latency_ms"]
+    rows.append(
+        [
+            "a2a handler alone, in-process",
+            "",
+            "",
+            "",
+            *(ms(alone[q]) for q in ("p50", "p95", "p99")),
+        ]
+    )
     events = s["streaming"]["kafka"]["events"]
     header = [
         "system",
@@ -231,6 +241,10 @@ def machine_section(m: dict[str, Any]) -> str:
         ("OS", m["os"]),
         ("Python", m["python"]),
         ("Apache Kafka (broker)", m["kafka"]),
+        (
+            "load average (1 min) at start, at end",
+            f"{m.get('load_average_1m_at_start')}, {m.get('load_average_1m_at_end')}",
+        ),
         (
             "broker",
             f"{m['bootstrap_servers']}, "
