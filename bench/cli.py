@@ -55,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="patch a candidate library change in (repeatable; see bench/experiments.py)",
     )
     parser.add_argument("--bootstrap-servers", help="the Kafka cluster to use")
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="RESULTS",
+        help="run nothing: write the report (default docs/benchmarks.md) from a results file",
+    )
 
 
 def say(line: str) -> None:
@@ -69,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
 
     from bench import checks, runner
 
+    if args.report_from is not None:
+        from bench.report import write
+
+        write(json.loads(args.report_from.read_text()), args.doc or DOC, args.report_from)
+        say(f"report: {args.doc or DOC}")
+        return 0
     plan = PLANS[args.plan or ("quick" if args.quick else "full")]
     tuning = PRESETS[args.tuning].with_experiments(args.experiment)
     results = asyncio.run(runner.run_on_cluster(plan, args.bootstrap_servers, tuning, say))

@@ -98,7 +98,7 @@ def stream_linger(linger_ms: int) -> Callable[[], None]:
     def apply() -> None:
         from aiokafka import AIOKafkaProducer
 
-        from a2a_kafka.server import replies
+        from a2a_kafka.server import handler, replies
         from a2a_kafka.wire import ReplyKind, encode_reply
 
         enqueue = replies.ReplySender.enqueue
@@ -128,6 +128,15 @@ def stream_linger(linger_ms: int) -> Callable[[], None]:
             )
 
         replies.ReplySender.enqueue = _enqueue  # type: ignore[method-assign]
+        aclose = handler.KafkaConsumerHandler.aclose
+
+        async def _aclose(self: Any) -> None:
+            await aclose(self)
+            for producer in lingering.values():
+                await producer.stop()
+            lingering.clear()
+
+        handler.KafkaConsumerHandler.aclose = _aclose  # type: ignore[method-assign]
 
     return apply
 

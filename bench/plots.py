@@ -10,10 +10,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from matplotlib.ticker import FormatStrFormatter
+from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 COLOURS = {"kafka": "tab:blue", "http": "tab:orange", "floor": "tab:green"}
 LABELS = {"kafka": "A2A over Kafka", "http": "A2A over HTTP", "floor": "raw Kafka floor"}
+
+TICKS = tuple(m * 10.0**e for e in range(-1, 6) for m in (1, 2, 3, 5))
+"""Candidate ticks of log-scale axes."""
 
 Draw = Callable[[Any, str, dict[str, Any]], None]
 """Draws one system's data of one payload size on an axis: (axis, system, data)."""
@@ -34,13 +37,19 @@ def _panels(scenario: dict[str, Any], draw: Draw, title: str, path: Path) -> Non
     plt.close(figure)
 
 
+def _log_ticks(axis: Any, low: float, high: float) -> None:
+    """Plain-number ticks (1, 2, 3, 5 × 10^n) covering ``low``..``high`` on a log axis."""
+    axis.set_ticks([t for t in TICKS if low / 1.5 <= t <= high * 1.5])
+    axis.set_major_formatter(FormatStrFormatter("%g"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _cdf(axis: Any, system: str, data: dict[str, Any]) -> None:
     samples = sorted(data["samples_ms"])
     fractions = [(i + 1) / len(samples) for i in range(len(samples))]
     axis.plot(samples, fractions, label=LABELS[system], color=COLOURS[system])
     axis.set_xscale("log")
-    axis.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    axis.xaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    _log_ticks(axis.xaxis, *axis.dataLim.intervalx)
     axis.set_xlabel("round trip (ms, log scale)")
     axis.set_ylabel("fraction of requests")
 
@@ -51,8 +60,10 @@ def _rates(axis: Any, system: str, cells: dict[str, Any]) -> None:
     axis.plot(levels, rates, marker="o", label=LABELS[system], color=COLOURS[system])
     axis.set_xscale("log", base=2)
     axis.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    axis.set_yscale("log")
+    _log_ticks(axis.yaxis, *axis.dataLim.intervaly)
     axis.set_xlabel("requests in flight")
-    axis.set_ylabel("requests/s")
+    axis.set_ylabel("requests/s (log scale)")
 
 
 def write(results: dict[str, Any], folder: Path) -> dict[str, Path]:

@@ -10,7 +10,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -58,6 +58,28 @@ async def _delete_topics(config: KafkaConfig, agent: str) -> None:
     await admin.close()
 
 
+async def _measure(
+    bench: scenarios.Run,
+    config: KafkaConfig,
+    agent: str,
+    start_kafka: Callable[[], Awaitable[ServerProcess]],
+) -> dict[str, Any]:
+    """Every scenario, in order; their results by name."""
+    plan = bench.plan
+    return {
+        "warm_up": await scenarios.warm_up(bench),
+        "round_trip": await scenarios.round_trip(bench),
+        "a2a_in_process": await scenarios.a2a_in_process(bench),
+        "streaming": await scenarios.streaming(bench),
+        "conversation": await scenarios.conversation(bench),
+        "throughput": await scenarios.throughput(bench),
+        "fanout": await fanout(
+            config, agent, plan.callers, plan.requests_per_caller, bench.payload(KIB), bench.say
+        ),
+        "scale_out": await scale_out(bench, start_kafka),
+    }
+
+
 async def run(
     plan: Plan, config: KafkaConfig, tuning: Tuning, say: Callable[[str], None]
 ) -> dict[str, Any]:
@@ -68,7 +90,7 @@ async def run(
     agent, port = f"bench-{uuid.uuid4().hex[:8]}", free_port()
     broker = listening_process(int(config.bootstrap_servers.split(",")[0].rsplit(":", 1)[1]))
 
-    def start(kind: str) -> Any:
+    def start(kind: str) -> Awaitable[ServerProcess]:
         return start_server(
             kind,
             name=agent,
@@ -84,20 +106,10 @@ async def run(
         kind: [proc]
         for kind, proc in zip(SYSTEMS, await asyncio.gather(*map(start, SYSTEMS)), strict=True)
     }
-    results: dict[str, Any] = {}
     try:
         async with _systems(config, agent, port, tuning) as systems:
             bench = scenarios.Run(plan, systems, servers, broker, say)
-            results["warm_up"] = await scenarios.warm_up(bench)
-            results["round_trip"] = await scenarios.round_trip(bench)
-            results["a2a_in_process"] = await scenarios.a2a_in_process(bench)
-            results["streaming"] = await scenarios.streaming(bench)
-            results["conversation"] = await scenarios.conversation(bench)
-            results["throughput"] = await scenarios.throughput(bench)
-            results["fanout"] = await fanout(
-                config, agent, plan.callers, plan.requests_per_caller, bench.payload(KIB), say
-            )
-            results["scale_out"] = await scale_out(bench, lambda: start("kafka"))
+            results = await _measure(bench, config, agent, lambda: start("kafka"))
     finally:
         handled = {kind: [await s.stop() for s in procs] for kind, procs in servers.items()}
         await _delete_topics(config, agent)
