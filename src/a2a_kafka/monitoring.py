@@ -108,73 +108,64 @@ async def agent_status(
     try:
         await admin.start()
         await consumer.start()
-        starts = await consumer.beginning_offsets(tps) if tps else {}
-        ends = await consumer.end_offsets(tps) if tps else {}
-        described = await _describe_groups(admin, list(groups.values()))
-        committed = {
-            name: await _committed(admin, groups[name], topics[name], tps) for name in names
-        }
+        offsets = _Offsets(
+            await consumer.beginning_offsets(tps) if tps else {},
+            await consumer.end_offsets(tps) if tps else {},
+        )
+        return [
+            await _agent_status(admin, name, groups[name], topics[name], offsets) for name in names
+        ]
     except KafkaError as exc:
         raise await cluster_error(config, exc) from exc
     finally:
         await consumer.stop()
         await admin.close()
-    return [
-        _status(
-            name,
-            groups[name],
-            described.get(groups[name], {}),
-            topics[name],
-            committed[name],
-            starts,
-            ends,
-        )
-        for name in names
-    ]
 
 
-async def _describe_groups(admin: AIOKafkaAdminClient, group_ids: list[str]) -> dict[str, Any]:
-    # One group per request: aiokafka 0.14 decodes a DescribeGroups v3 response with
-    # the v2 schema, which misreads every group after the first.
-    described: dict[str, Any] = {}
-    for group_id in group_ids:
-        for response in await admin.describe_consumer_groups([group_id]):
-            for group in response.to_object()["groups"]:
-                if group["error_code"] == 0 and group["group"] == group_id:
-                    described[group_id] = group
-    return described
+@dataclass(frozen=True, slots=True)
+class _Offsets:
+    start: dict[TopicPartition, int]
+    end: dict[TopicPartition, int]
+
+    def of(self, topic: str) -> list[tuple[TopicPartition, int, int]]:
+        """``(partition, start, end)`` of each partition of ``topic``, in partition order."""
+        tps = sorted((tp for tp in self.end if tp.topic == topic), key=lambda tp: tp.partition)
+        return [(tp, self.start[tp], self.end[tp]) for tp in tps]
 
 
-async def _committed(
-    admin: AIOKafkaAdminClient, group: str, topics: AgentTopics, tps: list[TopicPartition]
-) -> dict[int, int]:
-    wanted = [tp for tp in tps if tp.topic == topics.requests]
-    if not wanted:
-        return {}
-    offsets = await admin.list_consumer_group_offsets(group, partitions=wanted)
-    return {tp.partition: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
-
-
-def _status(
-    name: str,
-    group: str,
-    description: dict[str, Any],
-    topics: AgentTopics,
-    committed: dict[int, int],
-    starts: dict[TopicPartition, int],
-    ends: dict[TopicPartition, int],
+async def _agent_status(
+    admin: AIOKafkaAdminClient, agent: str, group: str, topics: AgentTopics, offsets: _Offsets
 ) -> AgentStatus:
-    partitions = tuple(
-        PartitionLag(tp.partition, committed.get(tp.partition), starts[tp], end)
-        for tp, end in sorted(ends.items(), key=lambda item: item[0].partition)
-        if tp.topic == topics.requests
-    )
-    dead = sum(end - starts[tp] for tp, end in ends.items() if tp.topic == topics.dead_letters)
+    description = await _describe_group(admin, group)
+    requests = offsets.of(topics.requests)
+    committed = await _committed(admin, group, [tp for tp, _, _ in requests])
     return AgentStatus(
-        agent=name,
+        agent=agent,
         group=group,
         state=description.get("state") or "Dead",
         members=len(description.get("members") or []),
-        partitions=partitions,
-        dead_letters=dead,
+        partitions=tuple(
+            PartitionLag(tp.partition, committed.get(tp.partition), start, end)
+            for tp, start, end in requests
+        ),
+        dead_letters=sum(end - start for _, start, end in offsets.of(topics.dead_letters)),
     )
+
+
+async def _describe_group(admin: AIOKafkaAdminClient, group_id: str) -> dict[str, Any]:
+    # One group per request: aiokafka 0.14 decodes a DescribeGroups v3 response with
+    # the v2 schema, which misreads every group after the first.
+    for response in await admin.describe_consumer_groups([group_id]):
+        for group in response.to_object()["groups"]:
+            if group["error_code"] == 0 and group["group"] == group_id:
+                return dict(group)
+    return {}
+
+
+async def _committed(
+    admin: AIOKafkaAdminClient, group: str, partitions: list[TopicPartition]
+) -> dict[int, int]:
+    if not partitions:
+        return {}
+    offsets = await admin.list_consumer_group_offsets(group, partitions=partitions)
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
