@@ -6,6 +6,8 @@ For development and tests only; production uses a real cluster (set
     layout        where jars, data, logs and state live; ports
     jars          find Java; fetch the classpath with Maven (once, cached)
     config_files  server.properties, log4j config, storage formatting
+    security      secured listeners for tests: SASL/SCRAM users, TLS, ACL checks
+    tls           a throwaway CA and the broker's keystore, made with keytool
     process       is the pid our broker; SIGTERM then SIGKILL
     probe         does the port answer a Kafka ApiVersions request
     local         LocalBroker: start / stop / status
