@@ -316,3 +316,39 @@ async def test_connect_by_name_through_the_registry(
         task = events[0].task
         fetched = await client.get_task(GetTaskRequest(id=task.id))
     assert get_artifact_text(fetched.artifacts[0]) == "echo: by name"
+
+
+async def test_a_request_whose_caller_is_gone_is_skipped_at_once(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    name = unique_names.agent()
+    card = with_kafka_interface(agent_card(name), kafka_config, name)
+    handler = request_handler(card)
+    async with (
+        KafkaConsumerHandler(name, handler, kafka_config, agent_card=card) as server,
+        KafkaClients(kafka_config) as clients,
+    ):
+        producer = AIOKafkaProducer(**kafka_config.client_options())
+        await producer.start()
+        try:
+            value, headers = encode_request(
+                "SendMessage",
+                {"message": {"messageId": "m", "parts": [{"text": "echo lost"}]}},
+                correlation_id="c-gone",
+                reply_to=ReplyAddress(unique_names.topic("deleted-replies"), 0),
+                deadline=None,
+                service_parameters={"A2A-Version": "1.0"},
+            )
+            await producer.send_and_wait(
+                AgentTopics.of(kafka_config, name).requests, value, key=b"k", headers=headers
+            )
+        finally:
+            await producer.stop()
+        # A request sent after it, on the same partition, is answered without waiting.
+        started = time.monotonic()
+        events = await collect(clients.create(card).send_message(user_message("echo next", "k")))
+        assert events[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+        assert time.monotonic() - started < 10
+        assert server.stats.caller_gone == 1
+        assert server.stats.dead_lettered == 0
+    await handler.aclose()

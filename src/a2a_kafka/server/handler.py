@@ -50,7 +50,7 @@ from a2a_kafka.server.replies import ReplySender
 from a2a_kafka.server.requests import RequestProcessor, Settings
 from a2a_kafka.server.retry import RetryPolicy
 from a2a_kafka.server.stats import HandlerStats
-from a2a_kafka.topics import AgentTopics, ensure_topics
+from a2a_kafka.topics import AgentTopics, ensure_topics, partitions_of
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class KafkaConsumerHandler:
             self._processor = RequestProcessor(
                 self._settings,
                 self._handler,
-                ReplySender(self._producer),
+                ReplySender(self._producer, self._topic_exists),
                 self.dedupe,
                 self._stats,
                 stopping=lambda: self._stopping,
@@ -249,6 +249,9 @@ class KafkaConsumerHandler:
             self._slot_freed.set()
 
         task.add_done_callback(done)
+
+    async def _topic_exists(self, topic: str) -> bool:
+        return bool(await partitions_of(self.config, [topic]))
 
     async def _commit(self, partitions: set[TopicPartition] | None = None) -> None:
         positions = self._offsets.committable(partitions)

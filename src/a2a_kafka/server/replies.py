@@ -10,12 +10,14 @@ it already has (by sequence) and replies of calls it no longer waits for.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from a2a_kafka.server.retry import PermanentError
 from a2a_kafka.wire import ReplyAddress, ReplyKind, encode_reply
 
 
@@ -28,11 +30,42 @@ class ReplyRecord:
     body: dict[str, Any] | None
 
 
-class ReplySender:
-    """Produces the replies of calls to their reply addresses."""
+class CallerGoneError(PermanentError):
+    """The reply topic no longer exists: its caller closed, nobody waits for the reply."""
 
-    def __init__(self, producer: AIOKafkaProducer) -> None:
+
+class ReplySender:
+    """Produces the replies of calls to their reply addresses.
+
+    Args:
+        producer: the handler's producer.
+        topic_exists: asks the cluster whether a topic exists.
+        recheck: seconds a reply topic known to exist is trusted before asking again.
+            A caller deletes its private reply topic when it closes; without the check,
+            producing to it would wait out the producer's metadata timeout per attempt.
+    """
+
+    def __init__(
+        self,
+        producer: AIOKafkaProducer,
+        topic_exists: Callable[[str], Awaitable[bool]],
+        recheck: float = 10.0,
+    ) -> None:
         self._producer = producer
+        self._topic_exists = topic_exists
+        self._recheck = recheck
+        self._seen: dict[str, float] = {}
+
+    async def reachable(self, to: ReplyAddress) -> bool:
+        """Whether ``to``'s topic exists (cached for ``recheck`` seconds when it does)."""
+        now = time.monotonic()
+        if now - self._seen.get(to.topic, -self._recheck) < self._recheck:
+            return True
+        if not await self._topic_exists(to.topic):
+            self._seen.pop(to.topic, None)
+            return False
+        self._seen[to.topic] = now
+        return True
 
     async def enqueue(self, to: ReplyAddress, cid: str, reply: ReplyRecord) -> Awaitable[Any]:
         """Hand one record to the producer; await the result to know it was written."""
@@ -43,7 +76,12 @@ class ReplySender:
         return delivery
 
     async def send(self, to: ReplyAddress, cid: str, replies: Sequence[ReplyRecord]) -> None:
-        """Produce ``replies`` in order and wait until the broker acknowledged all."""
+        """Produce ``replies`` in order and wait until the broker acknowledged all.
+
+        Raises `CallerGoneError` (not worth retrying) when the reply topic is gone.
+        """
+        if not await self.reachable(to):
+            raise CallerGoneError(f"reply topic {to.topic} no longer exists")
         deliveries = [await self.enqueue(to, cid, reply) for reply in replies]
         await asyncio.gather(*deliveries)
 

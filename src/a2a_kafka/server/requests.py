@@ -34,7 +34,7 @@ from google.protobuf.json_format import MessageToDict
 from a2a_kafka.server import router
 from a2a_kafka.server.dead_letters import dead_letter_headers
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
-from a2a_kafka.server.replies import ReplyRecord, ReplySender
+from a2a_kafka.server.replies import CallerGoneError, ReplyRecord, ReplySender
 from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.wire import MalformedRecordError, ReplyAddress, ReplyKind, decode_request_meta
@@ -93,7 +93,12 @@ class RequestProcessor:
             return
         request = _Request(record.value, meta.correlation_id, meta.reply_to, meta.deadline)
         try:
+            if not await self.replies.reachable(request.to):
+                raise CallerGoneError(f"reply topic {request.to.topic} no longer exists")
             await self._answer(request, meta)
+        except CallerGoneError as exc:
+            self.stats.caller_gone += 1
+            logger.info("%s: skipped, its caller is gone (%s)", where, exc)
         except RetriesExhaustedError as exc:
             logger.error("%s: dead-lettered: %s", where, exc)
             await self._dead_letter(record, exc.last, exc.attempts)

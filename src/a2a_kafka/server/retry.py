@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class PermanentError(Exception):
+    """A failure that retrying cannot mend; `RetryPolicy.run` re-raises it at once."""
+
+
 class RetriesExhaustedError(A2AKafkaError):
     """A retriable step failed ``attempts`` times; ``__cause__`` is the last failure."""
 
@@ -74,6 +78,8 @@ class RetryPolicy:
         while True:
             try:
                 return await action()
+            except PermanentError:
+                raise
             except Exception as exc:
                 if attempt >= self.attempts:
                     raise RetriesExhaustedError(step, attempt, exc) from exc

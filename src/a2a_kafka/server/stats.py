@@ -1,7 +1,7 @@
 """What a `KafkaConsumerHandler` did with the records it consumed: `HandlerStats`.
 
 Every request record ends in exactly one of ``answered``, ``rejected``,
-``expired``, ``dead_lettered`` (or is still ``in_flight``); the other counters
+``expired``, ``caller_gone``, ``dead_lettered`` (or is still ``in_flight``); the other counters
 say how it got there. `KafkaConsumerHandler.stats` returns a snapshot, and the
 handler logs one line with the counters that changed every ``stats_interval``
 seconds.
@@ -27,6 +27,9 @@ class HandlerStats:
 
     expired: int = 0
     """Requests skipped because the caller's deadline had passed."""
+
+    caller_gone: int = 0
+    """Requests skipped or left unanswered because the caller's reply topic was deleted."""
 
     dead_lettered: int = 0
     """Records written to ``agent.<name>.requests.dlq``."""
