@@ -183,6 +183,22 @@ class KafkaConfig:
             **self.security.aiokafka_options(),
         }
 
+    def producer_kwargs(self, **defaults: Any) -> dict[str, Any]:
+        """``AIOKafkaProducer`` arguments: durable (idempotent, ``acks=all``), no linger.
+
+        Precedence: `producer_options` over ``defaults`` over the library's.
+        """
+        durable = {"acks": "all", "enable_idempotence": True, "linger_ms": 0}
+        return {**self.client_options(), **durable, **defaults, **self.producer_options}
+
+    def consumer_kwargs(self, **defaults: Any) -> dict[str, Any]:
+        """``AIOKafkaConsumer`` arguments: manual commits, 100 ms longest fetch wait.
+
+        Precedence: `consumer_options` over ``defaults`` over the library's.
+        """
+        manual = {"enable_auto_commit": False, "fetch_max_wait_ms": 100}
+        return {**self.client_options(), **manual, **defaults, **self.consumer_options}
+
 
 _ENV_FIELDS: tuple[tuple[str, str, type], ...] = (
     ("bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS", str),

@@ -150,3 +150,14 @@ def test_oauthbearer_passes_the_token_provider_to_aiokafka() -> None:
     options = security.aiokafka_options()
     assert options["sasl_oauth_token_provider"] is provider
     assert "sasl_plain_password" not in options
+
+
+def test_raw_client_options_override_the_librarys() -> None:
+    config = KafkaConfig(
+        producer_options={"linger_ms": 5, "acks": 1}, consumer_options={"fetch_max_wait_ms": 10}
+    )
+    producer = config.producer_kwargs(linger_ms=2)
+    assert (producer["linger_ms"], producer["acks"], producer["enable_idempotence"]) == (5, 1, True)
+    consumer = config.consumer_kwargs(group_id="g")
+    assert (consumer["fetch_max_wait_ms"], consumer["group_id"]) == (10, "g")
+    assert consumer["enable_auto_commit"] is False

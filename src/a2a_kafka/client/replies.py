@@ -57,15 +57,9 @@ class ReplyRouter:
 
     async def start(self) -> None:
         """Assign the reply partition and position at its end before returning."""
-        options: dict[str, Any] = {
-            **self._config.client_options(),
-            "group_id": None,
-            "enable_auto_commit": False,
-            "auto_offset_reset": "latest",
-            "fetch_max_wait_ms": 100,
-            **self._config.consumer_options,
-        }
-        consumer = AIOKafkaConsumer(**options)
+        consumer = AIOKafkaConsumer(
+            **self._config.consumer_kwargs(group_id=None, auto_offset_reset="latest")
+        )
         await consumer.start()
         tp = TopicPartition(self.address.topic, self.address.partition)
         consumer.assign([tp])

@@ -58,6 +58,7 @@ class Requester:
         self._known_topics: set[str] = set()
         self._lock = asyncio.Lock()
         self._closed = False
+        self._owns_reply_topic = False
 
     @property
     def reply_to(self) -> ReplyAddress:
@@ -73,25 +74,22 @@ class Requester:
                 return
             try:
                 await self._start()
-            except KafkaError as exc:
+            except BaseException as exc:  # leave nothing behind, the reply topic included
                 await self._stop()
-                raise await cluster_error(self.config, exc) from exc
+                if isinstance(exc, KafkaError):
+                    raise await cluster_error(self.config, exc) from exc
+                raise
 
     async def _start(self) -> None:
         if self._fixed_reply_to is None:
+            self._owns_reply_topic = True
             await ensure_topics(
                 self.config,
                 [self._reply_to.topic],
                 partitions=1,
                 topic_configs={"retention.ms": REPLY_RETENTION_MS},
             )
-        self._producer = AIOKafkaProducer(
-            **self.config.client_options(),
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=0,
-            **self.config.producer_options,
-        )
+        self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
         await self._producer.start()
         router = ReplyRouter(self.config, self._reply_to)
         await router.start()
@@ -205,8 +203,9 @@ class Requester:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
-            if self._fixed_reply_to is None:
-                await self._delete_reply_topic()
+        if self._owns_reply_topic:
+            self._owns_reply_topic = False
+            await self._delete_reply_topic()
 
     async def _delete_reply_topic(self) -> None:
         admin = AIOKafkaAdminClient(**self.config.client_options())

@@ -165,23 +165,10 @@ class KafkaTaskEventStream(TaskEventStream):
             raise BrokerError(f"task event stream {self.topic!r} cannot start: {exc!r}") from exc
 
     async def _connect(self) -> None:
-        self._producer = AIOKafkaProducer(
-            **self.config.client_options(),
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=0,
-            **self.config.producer_options,
-        )
+        self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
         await self._producer.start()
         consumer = AIOKafkaConsumer(
-            **{
-                **self.config.client_options(),
-                "group_id": None,
-                "enable_auto_commit": False,
-                "auto_offset_reset": "latest",
-                "fetch_max_wait_ms": 100,
-                **self.config.consumer_options,
-            }
+            **self.config.consumer_kwargs(group_id=None, auto_offset_reset="latest")
         )
         self._consumer = consumer
         await consumer.start()

@@ -8,8 +8,9 @@ Contract:
   task, so a long stream never blocks other requests. When full, fetching is
   paused (memory stays bounded) and resumed as requests finish.
 - **Commits.** Offsets are committed only up to the oldest unfinished request of
-  each partition, after the replies were acknowledged by the broker: a crash
-  redelivers every unfinished request instead of dropping it.
+  each partition, after the replies were acknowledged by the broker, at most
+  every `COMMIT_INTERVAL`: a crash redelivers every unfinished request (and
+  those finished in the last interval, answered from the dedupe store).
 - **Redelivery.** A redelivered SendMessage is never run twice: messages are
   claimed in a `DedupeStore` (`a2a_kafka.server.dedupe`) and duplicates get the
   recorded answer.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -53,6 +55,9 @@ from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.topics import AgentTopics, ensure_topics, partitions_of
 
 logger = logging.getLogger(__name__)
+
+COMMIT_INTERVAL = 0.1
+"""Seconds between offset commits while running; revocation and close commit at once."""
 
 
 class KafkaConsumerHandler:
@@ -101,6 +106,7 @@ class KafkaConsumerHandler:
         self.config = config
         self.group_id = group_id or config.topic(f"a2a.agent.{agent}")
         self.instance_id = instance_id or uuid.uuid4().hex
+        self._last_commit = 0.0
         self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._handler = request_handler
         self._card = agent_card
@@ -152,13 +158,7 @@ class KafkaConsumerHandler:
         await ensure_topics(self.config, topics)
         await self.dedupe.start()
         try:
-            self._producer = AIOKafkaProducer(
-                **self.config.client_options(),
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=0,
-                **self.config.producer_options,
-            )
+            self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
             await self._producer.start()
             self._processor = RequestProcessor(
                 self._settings,
@@ -169,14 +169,7 @@ class KafkaConsumerHandler:
                 stopping=lambda: self._stopping,
             )
             self._consumer = AIOKafkaConsumer(
-                **{
-                    **self.config.client_options(),
-                    "group_id": self.group_id,
-                    "enable_auto_commit": False,
-                    "auto_offset_reset": "earliest",
-                    "fetch_max_wait_ms": 100,
-                    **self.config.consumer_options,
-                }
+                **self.config.consumer_kwargs(group_id=self.group_id, auto_offset_reset="earliest")
             )
             await self._consumer.start()
             assigned = asyncio.Event()
@@ -226,7 +219,7 @@ class KafkaConsumerHandler:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(0.5):
                         await self._slot_freed.wait()
-                await self._commit()
+                await self._commit_due()
                 continue
             consumer.resume(*consumer.paused())
             batches = await consumer.getmany(timeout_ms=200, max_records=free)
@@ -234,6 +227,13 @@ class KafkaConsumerHandler:
                 for record in records:
                     self._offsets.started(tp, record.offset)
                     self._spawn(tp, record)
+            await self._commit_due()
+
+    async def _commit_due(self) -> None:
+        """Commit at most every `COMMIT_INTERVAL` while running (each commit is a broker call)."""
+        now = time.monotonic()
+        if now - self._last_commit >= COMMIT_INTERVAL:
+            self._last_commit = now
             await self._commit()
 
     def _spawn(self, tp: TopicPartition, record: ConsumerRecord[Any, Any]) -> None:
