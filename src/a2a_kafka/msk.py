@@ -21,7 +21,7 @@ import time
 
 from aiokafka.abc import AbstractTokenProvider
 
-from a2a_kafka.errors import ConfigurationError
+from a2a_kafka.errors import BrokerAuthenticationError, ConfigurationError
 
 _REFRESH_MARGIN = 60.0
 
@@ -46,6 +46,12 @@ class MskIamTokenProvider(AbstractTokenProvider):  # type: ignore[misc]
     async def token(self) -> str:
         """A valid token, signed anew when the cached one is about to expire."""
         if time.time() > self._expires - _REFRESH_MARGIN:
-            token, expiry_ms = await asyncio.to_thread(self._sign, self.region)
+            try:
+                token, expiry_ms = await asyncio.to_thread(self._sign, self.region)
+            except Exception as exc:  # botocore raises many kinds (no credentials, no network)
+                raise BrokerAuthenticationError(
+                    f"AWS MSK IAM: cannot sign a token for region {self.region!r}: {exc} "
+                    "(are AWS credentials available to this process?)"
+                ) from exc
             self._token, self._expires = token, expiry_ms / 1000
         return self._token
