@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import types
+from typing import ClassVar
 
 import pytest
 
@@ -13,8 +14,8 @@ from a2a_kafka.msk import MskIamTokenProvider
 
 
 class FakeSigner:
-    calls: list[str] = []
-    fail: Exception | None = None
+    calls: ClassVar[list[str]] = []
+    fail: ClassVar[Exception | None] = None
 
     @classmethod
     def generate_auth_token(cls, region: str) -> tuple[str, int]:
@@ -42,7 +43,7 @@ async def test_a_token_is_signed_once_and_reused() -> None:
 
 async def test_a_signing_failure_is_an_authentication_error() -> None:
     FakeSigner.fail = RuntimeError("Unable to locate credentials")
-    with pytest.raises(BrokerAuthenticationError, match="eu-west-1.*credentials"):
+    with pytest.raises(BrokerAuthenticationError, match=r"eu-west-1.*credentials"):
         await MskIamTokenProvider("eu-west-1").token()
 
 
