@@ -323,7 +323,6 @@ async def _ends(config: KafkaConfig, consumer: AIOKafkaConsumer, topics: list[st
     return offsets
 
 
-@pytest.mark.skipif(not FULL, reason="restarts a private broker: A2A_KAFKA_FULL_FAULTS=1")
 async def test_broker_restart_under_load(
     unique_names: UniqueNames, postgres_url: str, tmp_path: Path
 ) -> None:
