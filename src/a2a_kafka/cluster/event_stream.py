@@ -82,16 +82,31 @@ class _Subscription:
     replayed_up_to: int = -1
     """Offsets at or below this came from the replay buffer: skip them live."""
     full: bool = False
+    """Events were dropped: once the queue is drained, the subscriber gets `_OVERFLOW`."""
+    closed: bool = False
+    """The stream closed: once the queue is drained, the subscriber gets `_CLOSED`."""
 
     def offer(self, offset: int, event: VersionedEvent) -> None:
         if self.full:
             return
         try:
             self.queue.put_nowait((offset, event))
-        except asyncio.QueueFull:
+        except asyncio.QueueFull:  # keep what is queued: it is gap-free up to here
             self.full = True
-            self.queue.get_nowait()  # make room for the marker
-            self.queue.put_nowait(_OVERFLOW)
+
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(asyncio.QueueFull):  # full: not waiting, sees `closed` later
+            self.queue.put_nowait(_CLOSED)
+
+    async def next(self) -> Any:
+        """The next queued item; the end marker once the queue is drained."""
+        if self.queue.empty():
+            if self.full:
+                return _OVERFLOW
+            if self.closed:
+                return _CLOSED
+        return await self.queue.get()
 
 
 @dataclass(slots=True)
@@ -214,7 +229,7 @@ class KafkaTaskEventStream(TaskEventStream):
                 subscription.offer(offset, event)
                 subscription.replayed_up_to = offset
             while True:
-                item = await subscription.queue.get()
+                item = await subscription.next()
                 if item is _CLOSED:
                     return
                 if item is _OVERFLOW:
@@ -283,7 +298,7 @@ class KafkaTaskEventStream(TaskEventStream):
             self._task = None
         for subscriptions in self._subscribers.values():
             for subscription in subscriptions:
-                subscription.queue.put_nowait(_CLOSED)
+                subscription.close()
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None
