@@ -33,6 +33,14 @@ def versions(events: list[VersionedEvent]) -> list[TaskVersion]:
     return [e.version for e in events]
 
 
+async def test_a_record_protobuf_cannot_parse_is_skipped_not_fatal() -> None:
+    stream = KafkaTaskEventStream(KafkaConfig(), "x")
+    bad = {"taskId": "t", "version": 1, "event": {"task": {"id": 5}}}  # id must be a string
+    stream._dispatch(record(0, dumps(bad)), 0.0)  # must not raise: it would end the consumer
+    stream._dispatch(event_record(1, "t", 2), 0.0)
+    assert [offset for _, offset, _ in stream._recent["t"].events] == [1]
+
+
 async def test_a_subscriber_that_falls_behind_gets_no_gap_before_its_error() -> None:
     stream = KafkaTaskEventStream(KafkaConfig(), "x", max_backlog=2)
     subscription = stream.subscribe("t", after=TaskVersion(0))

@@ -52,7 +52,7 @@ from a2a.types.a2a_pb2 import StreamResponse
 from a2a.utils.proto_utils import to_stream_response
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from google.protobuf.json_format import MessageToDict, ParseDict
+from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
@@ -264,7 +264,7 @@ class KafkaTaskEventStream(TaskEventStream):
     def _dispatch(self, record: Any, now: float) -> None:
         try:
             task_id, event = _decode(record.value)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, ParseError) as exc:
             logger.warning("skipping malformed task event at offset %s: %r", record.offset, exc)
             return
         recent = self._recent.pop(task_id, None) or _Recent()
