@@ -102,7 +102,13 @@ def caller_acls(config: KafkaConfig, principal: str, agents: Iterable[str]) -> l
     ]
     rules += [
         ("topic", config.topic(REGISTRY_TOPIC), ("Read", "Describe"), "literal"),
-        ("topic", reply_topic_prefix(config), ("Create", "Read", "Describe", "Delete"), "prefixed"),
+        # Write: the caller's heartbeats on its own reply topic (`a2a_kafka.reply_topics`)
+        (
+            "topic",
+            reply_topic_prefix(config),
+            ("Create", "Read", "Write", "Describe", "Delete"),
+            "prefixed",
+        ),
     ]
     return _expand(principal, rules)
 

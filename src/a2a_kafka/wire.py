@@ -43,6 +43,8 @@ class ReplyKind(StrEnum):
     RESULT = "result"
     EVENT = "event"
     END = "end"
+    HEARTBEAT = "heartbeat"
+    """Written by a caller to its own reply topic: "still here" (see `reply_topics`)."""
 
 
 class MalformedRecordError(ValueError):
@@ -169,7 +171,7 @@ def decode_reply(headers: Headers, value: bytes | None) -> Reply:
     try:
         kind = ReplyKind(meta.get(KIND, ReplyKind.RESULT))
         sequence = int(meta.get(SEQUENCE, "0"))
-        body = None if kind is ReplyKind.END else json.loads(value or b"")
+        body = None if kind in (ReplyKind.END, ReplyKind.HEARTBEAT) else json.loads(value or b"")
     except ValueError as exc:
         raise MalformedRecordError(f"bad reply {correlation_id}: {exc}") from None
     if body is not None and not isinstance(body, dict):

@@ -44,6 +44,7 @@ def test_a_caller_writes_requests_reads_cards_and_owns_its_reply_topics() -> Non
         ("topic", "prod.a2a.agent-cards", "literal", "Describe"),
         ("topic", "prod.a2a.replies.web-frontend.", "prefixed", "Create"),
         ("topic", "prod.a2a.replies.web-frontend.", "prefixed", "Read"),
+        ("topic", "prod.a2a.replies.web-frontend.", "prefixed", "Write"),
         ("topic", "prod.a2a.replies.web-frontend.", "prefixed", "Describe"),
         ("topic", "prod.a2a.replies.web-frontend.", "prefixed", "Delete"),
     }

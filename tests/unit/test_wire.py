@@ -105,3 +105,8 @@ def test_request_keys_follow_the_conversation_or_task(
     method: str, params: dict[str, object], key: str | None
 ) -> None:
     assert wire.request_key(method, params) == key
+
+
+def test_a_heartbeat_has_no_body() -> None:
+    value, headers = wire.encode_reply("-", ReplyKind.HEARTBEAT, 0, None)
+    assert wire.decode_reply(headers, value).kind is ReplyKind.HEARTBEAT

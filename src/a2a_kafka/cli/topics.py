@@ -1,10 +1,16 @@
-"""``a2a-kafka topics create <agent>...``: the request and response topics of agents."""
+"""``a2a-kafka topics create <agent>...`` and ``topics gc``: agents' topics, callers' leftovers."""
 
 from __future__ import annotations
 
 import argparse
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
+from a2a_kafka.reply_topics import (
+    DEFAULT_IDLE,
+    HEARTBEAT_INTERVAL,
+    delete_reply_topics,
+    stale_reply_topics,
+)
 from a2a_kafka.topics import AgentTopics, check_agent_name, ensure_agent_topics
 
 
@@ -22,6 +28,18 @@ def register(subparsers: Subparsers) -> None:
     create.add_argument("--partitions", type=int, help="partitions of new topics (default 3)")
     create.add_argument("--replication-factor", type=int, help="replication of new topics")
     create.set_defaults(handler=_create)
+    gc = actions.add_parser(
+        "gc",
+        help="delete the reply topics of callers that died without closing",
+        description="A live caller writes a heartbeat to its private reply topic every "
+        f"{HEARTBEAT_INTERVAL:g} s. Reply topics silent for longer than --idle belong to "
+        "callers that crashed; this deletes them (or lists them with --dry-run).",
+    )
+    gc.add_argument(
+        "--idle", type=float, default=DEFAULT_IDLE / 60, metavar="MINUTES", help="default 60"
+    )
+    gc.add_argument("--dry-run", action="store_true", help="list, do not delete")
+    gc.set_defaults(handler=_gc)
 
 
 async def _create(args: argparse.Namespace) -> int:
@@ -48,3 +66,14 @@ def _agent_name(value: str) -> str:
         return check_agent_name(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+async def _gc(args: argparse.Namespace) -> int:
+    config = await cluster_config()
+    stale = await stale_reply_topics(config, args.idle * 60)
+    for name in stale:
+        print(f"{'stale  ' if args.dry_run else 'deleted'}  {name}")
+    if not args.dry_run:
+        await delete_reply_topics(config, stale)
+    print(f"{len(stale)} stale reply topic(s) on {config.bootstrap_servers}")
+    return 0

@@ -95,6 +95,8 @@ class ReplyRouter:
         except MalformedRecordError as exc:
             logger.warning("dropping malformed reply on %s: %s", self.address.topic, exc)
             return
+        if reply.kind is ReplyKind.HEARTBEAT:
+            return
         pending = self._pending.get(reply.correlation_id)
         if pending is None:
             logger.debug("no caller waits for reply %s (timed out?)", reply.correlation_id)

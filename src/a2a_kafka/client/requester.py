@@ -31,6 +31,7 @@ from a2a_kafka.errors import (
     KafkaTimeoutError,
     KafkaTransportError,
 )
+from a2a_kafka.reply_topics import beat, keep_beating, reply_topics_prefix
 from a2a_kafka.topics import ensure_topics, existing_topics
 from a2a_kafka.wire import Reply, ReplyAddress, ReplyKind, encode_request, request_key
 
@@ -59,6 +60,7 @@ class Requester:
         self._lock = asyncio.Lock()
         self._closed = False
         self._owns_reply_topic = False
+        self._heartbeat: asyncio.Task[None] | None = None
 
     @property
     def reply_to(self) -> ReplyAddress:
@@ -94,6 +96,9 @@ class Requester:
         router = ReplyRouter(self.config, self._reply_to)
         await router.start()
         self._router = router
+        if self._owns_reply_topic:  # tells `a2a-kafka topics gc` this caller is alive
+            await beat(self._producer, self._reply_to)
+            self._heartbeat = asyncio.create_task(keep_beating(self._producer, self._reply_to))
 
     async def call(
         self,
@@ -197,6 +202,11 @@ class Requester:
             await self._stop()
 
     async def _stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
         if self._router is not None:
             await self._router.aclose()
             self._router = None
@@ -218,7 +228,7 @@ class Requester:
 def reply_topic_prefix(config: KafkaConfig) -> str:
     """``<prefix>a2a.replies.<client-id>.``: how every private reply topic of ``config`` starts."""
     client = re.sub(r"[^A-Za-z0-9_-]+", "-", config.client_id)[:80]
-    return config.topic(f"a2a.replies.{client}.")
+    return f"{reply_topics_prefix(config)}{client}."
 
 
 def _body(reply: Reply) -> dict[str, Any]:
