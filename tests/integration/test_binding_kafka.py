@@ -39,6 +39,8 @@ from a2a_kafka import (
     Requester,
     with_kafka_interface,
 )
+from a2a_kafka.errors import BrokerError
+from a2a_kafka.monitoring import agent_status
 from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.topics import AgentTopics, ensure_agent_topics, existing_topics
 from a2a_kafka.wire import ReplyAddress, encode_request
@@ -352,3 +354,21 @@ async def test_a_request_whose_caller_is_gone_is_skipped_at_once(
         assert server.stats.caller_gone == 1
         assert server.stats.dead_lettered == 0
     await handler.aclose()
+
+
+async def test_a_server_whose_start_fails_leaves_its_group_and_keeps_nothing_running(
+    kafka_config: KafkaConfig, unique_names: UniqueNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = unique_names.agent()
+    card = agent_card(name)
+
+    async def registry_denied(*_: object) -> None:
+        raise BrokerError("the registry topic cannot be created")
+
+    monkeypatch.setattr("a2a_kafka.server.handler.publish_card", registry_denied)
+    server = KafkaConsumerHandler(name, request_handler(card), kafka_config, agent_card=card)
+    with pytest.raises(BrokerError, match="registry topic"):
+        await server.start()
+    (status,) = await agent_status(kafka_config, [name])
+    assert status.members == 0  # not consuming requests behind a failed start
+    assert server.assignment == frozenset()

@@ -151,7 +151,10 @@ class KafkaConsumerHandler:
         await self.aclose()
 
     async def start(self) -> None:
-        """Create topics, join the group, publish the card; returns once assigned."""
+        """Create topics, join the group, publish the card; returns once assigned.
+
+        If any step fails (or ``start`` is cancelled), what was started is closed again.
+        """
         if self._loop_task is not None:
             return
         topics = [self.topics.requests, self.topics.responses, self.topics.dead_letters]
@@ -188,9 +191,11 @@ class KafkaConsumerHandler:
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
                 await publish_card(self._producer, self.config, self.agent, card)
-        except KafkaError as exc:
+        except BaseException as exc:  # whatever failed, leave the group and stop it all
             await self.aclose()
-            raise BrokerError(f"agent {self.agent!r} cannot start on Kafka: {exc!r}") from exc
+            if isinstance(exc, KafkaError):
+                raise BrokerError(f"agent {self.agent!r} cannot start on Kafka: {exc!r}") from exc
+            raise
 
     async def _wait_assigned(self, assigned: asyncio.Event) -> None:
         assert self._loop_task is not None
