@@ -175,7 +175,7 @@ async def test_the_cli_grants_acls_then_logs_in_from_environment_variables(
 ) -> None:
     admin = {**clean_env(), "KAFKA_BOOTSTRAP_SERVERS": secured_kafka.plaintext.bootstrap_servers}
     code, out, _ = await run_cli(admin, "acls", "caller", "--principal", "User:alice", "--apply")
-    assert (code, out) == (0, f"created 6 ACL(s) on {admin['KAFKA_BOOTSTRAP_SERVERS']}\n")
+    assert (code, out) == (0, f"created 7 ACL(s) on {admin['KAFKA_BOOTSTRAP_SERVERS']}\n")
     code, _, err = await run_cli(cli_env(secured_kafka, "alice-secret"), "agents")
     assert (code, err) == (0, "")
 
