@@ -59,6 +59,11 @@ logger = logging.getLogger(__name__)
 COMMIT_INTERVAL = 0.1
 """Seconds between offset commits while running; revocation and close commit at once."""
 
+COMMIT_TIMEOUT = 10.0
+"""Longest wait for one commit: aiokafka retries it until a coordinator answers, which
+is for ever while the broker is down. What was not committed is committed next time,
+or redelivered to the partition's next owner."""
+
 
 class KafkaConsumerHandler:
     """Consumes ``agent.<name>.requests`` and answers through ``request_handler``.
@@ -263,8 +268,9 @@ class KafkaConsumerHandler:
         if not positions or self._consumer is None:
             return
         try:
-            await self._consumer.commit(positions)
-        except (CommitFailedError, KafkaError) as exc:  # a rebalance: the new owner redelivers
+            async with asyncio.timeout(COMMIT_TIMEOUT):
+                await self._consumer.commit(positions)
+        except (CommitFailedError, KafkaError, TimeoutError) as exc:  # the new owner redelivers
             logger.warning("commit of %s failed: %r", self.agent, exc)
             return
         self._offsets.mark_committed(positions)
