@@ -11,6 +11,7 @@ and answers by name or by skill. Cards list a Kafka interface::
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import urlsplit
 
 from a2a.types.a2a_pb2 import AgentCard, AgentInterface
@@ -18,11 +19,13 @@ from a2a.utils.constants import PROTOCOL_VERSION_CURRENT
 from a2a.utils.proto_utils import parse_lenient
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from google.protobuf.json_format import MessageToDict
+from google.protobuf.json_format import MessageToDict, ParseError
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import AgentNotFoundError, BrokerError, ConfigurationError
 from a2a_kafka.topics import REGISTRY_TOPIC, check_agent_name, ensure_topics
+
+logger = logging.getLogger(__name__)
 
 KAFKA_PROTOCOL_BINDING = "urn:a2a-kafka:binding:1.0"
 """The ``protocolBinding`` of a Kafka interface in an agent card (a URI, as A2A asks)."""
@@ -139,9 +142,14 @@ async def _read_all(consumer: AIOKafkaConsumer, topic: str) -> dict[str, AgentCa
             for record in records:
                 if record.key is None:
                     continue
-                name = record.key.decode()
+                name = record.key.decode(errors="replace")
                 if record.value is None:
                     cards.pop(name, None)  # tombstone: the agent was deregistered
-                else:
+                    continue
+                try:
                     cards[name] = parse_lenient(record.value, AgentCard())
+                except (ParseError, ValueError) as exc:  # one bad record must not hide the rest
+                    logger.warning(
+                        "skipping the card of %r at offset %d: %s", name, record.offset, exc
+                    )
     return cards

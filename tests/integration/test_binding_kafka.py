@@ -42,7 +42,13 @@ from a2a_kafka import (
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.monitoring import agent_status
 from a2a_kafka.pytest_plugin import UniqueNames
-from a2a_kafka.topics import AgentTopics, ensure_agent_topics, existing_topics
+from a2a_kafka.registry import publish_card
+from a2a_kafka.topics import (
+    REGISTRY_TOPIC,
+    AgentTopics,
+    ensure_agent_topics,
+    existing_topics,
+)
 from a2a_kafka.wire import ReplyAddress, encode_request
 
 HERE = Path(__file__).parent
@@ -306,6 +312,23 @@ async def test_registry_resolves_cards_by_name_and_skill(
     assert name in await registry.find_by_skill("echo")
     with pytest.raises(AgentNotFoundError, match="no-such-agent"):
         await registry.get("no-such-agent")
+
+
+async def test_a_card_record_that_is_not_a_card_does_not_hide_the_others(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    config = kafka_config.with_(topic_prefix=f"{unique_names.topic()}.")
+    name = unique_names.agent()
+    producer = AIOKafkaProducer(**config.producer_kwargs())
+    await producer.start()
+    try:
+        await publish_card(producer, config, name, agent_card(name))
+        registry = config.topic(REGISTRY_TOPIC)
+        await producer.send_and_wait(registry, b"not json", key=b"broken")
+        await producer.send_and_wait(registry, b'{"name": 5}', key=b"wrong-type")
+    finally:
+        await producer.stop()
+    assert list(await AgentRegistry(config).cards()) == [name]
 
 
 async def test_connect_by_name_through_the_registry(
