@@ -167,6 +167,8 @@ class Requester:
                     "(check the name, or start the agent once to create its topics)"
                 )
             self._known_topics.add(topic)
+        if self._router is None:  # closed while the topic was looked up
+            raise KafkaTransportError("the Kafka transport is closed")
         return self._router
 
     async def _send(
