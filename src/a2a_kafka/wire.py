@@ -164,7 +164,12 @@ def encode_reply(
 
 def decode_reply(headers: Headers, value: bytes | None) -> Reply:
     """Decode a reply record; raises `MalformedRecordError` on anything else."""
-    meta = {name: raw.decode(errors="replace") for name, raw in headers if name.startswith(PREFIX)}
+    meta: dict[str, str] = {}
+    for name, raw in headers:
+        if name.startswith(PREFIX):
+            if raw is None:  # Kafka allows a header without a value
+                raise MalformedRecordError(f"reply header {name!r} has no value")
+            meta[name] = raw.decode(errors="replace")
     correlation_id = meta.get(CORRELATION_ID)
     if not correlation_id:
         raise MalformedRecordError(f"reply without {CORRELATION_ID} header")

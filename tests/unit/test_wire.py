@@ -110,3 +110,9 @@ def test_request_keys_follow_the_conversation_or_task(
 def test_a_heartbeat_has_no_body() -> None:
     value, headers = wire.encode_reply("-", ReplyKind.HEARTBEAT, 0, None)
     assert wire.decode_reply(headers, value).kind is ReplyKind.HEARTBEAT
+
+
+def test_a_reply_header_without_a_value_is_malformed() -> None:
+    headers = [(wire.CORRELATION_ID, b"c-1"), (wire.SEQUENCE, None)]  # Kafka allows null values
+    with pytest.raises(wire.MalformedRecordError, match=wire.SEQUENCE):
+        wire.decode_reply(headers, b"{}")  # type: ignore[arg-type]
