@@ -60,11 +60,15 @@ class ReplyRouter:
         consumer = AIOKafkaConsumer(
             **self._config.consumer_kwargs(group_id=None, auto_offset_reset="latest")
         )
-        await consumer.start()
-        tp = TopicPartition(self.address.topic, self.address.partition)
-        consumer.assign([tp])
-        await consumer.seek_to_end(tp)
-        await consumer.position(tp)  # resolved now: later replies are all seen
+        try:
+            await consumer.start()
+            tp = TopicPartition(self.address.topic, self.address.partition)
+            consumer.assign([tp])
+            await consumer.seek_to_end(tp)
+            await consumer.position(tp)  # resolved now: later replies are all seen
+        except BaseException:  # the requester cannot close a router it never got
+            await consumer.stop()
+            raise
         self._consumer = consumer
         self._task = asyncio.create_task(self._run(consumer), name="a2a-kafka-replies")
 
