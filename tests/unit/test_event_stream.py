@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from a2a.server.cluster import TaskVersion, VersionedEvent
@@ -66,3 +66,37 @@ async def test_closing_ends_a_subscriber_whose_backlog_is_full() -> None:
     await stream.aclose()
     got += [event async for event in subscription]
     assert versions(got) == [TaskVersion(1), TaskVersion(2), TaskVersion(3)]
+
+
+class Client:
+    """Stands for the stream's producer and consumer: started, then stopped?"""
+
+    made: ClassVar[list[Client]] = []
+
+    def __init__(self, **_: Any) -> None:
+        self.running = False
+        self.made.append(self)
+
+    async def start(self) -> None:
+        self.running = True
+
+    async def stop(self) -> None:
+        self.running = False
+
+
+async def test_a_start_that_finds_no_partitions_stops_what_it_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def nothing(*_: Any, **__: Any) -> list[Any]:
+        return []
+
+    module = "a2a_kafka.cluster.event_stream"
+    monkeypatch.setattr(f"{module}.ensure_topics", nothing)
+    monkeypatch.setattr(f"{module}.topic_partitions", nothing)
+    monkeypatch.setattr(f"{module}.AIOKafkaProducer", Client)
+    monkeypatch.setattr(f"{module}.AIOKafkaConsumer", Client)
+    stream = KafkaTaskEventStream(KafkaConfig(), "x")
+    with pytest.raises(BrokerError, match="no partitions"):
+        await stream.start()
+    assert len(Client.made) == 2
+    assert not any(client.running for client in Client.made)

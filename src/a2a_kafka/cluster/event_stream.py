@@ -175,9 +175,13 @@ class KafkaTaskEventStream(TaskEventStream):
         await ensure_topics(self.config, [self.topic], topic_configs=retention)
         try:
             await self._connect()
-        except KafkaError as exc:
+        except BaseException as exc:  # whatever failed, stop what was started
             await self.aclose()
-            raise BrokerError(f"task event stream {self.topic!r} cannot start: {exc!r}") from exc
+            if isinstance(exc, KafkaError):
+                raise BrokerError(
+                    f"task event stream {self.topic!r} cannot start: {exc!r}"
+                ) from exc
+            raise
 
     async def _connect(self) -> None:
         self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
