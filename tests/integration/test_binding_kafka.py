@@ -26,6 +26,7 @@ from a2a.types.a2a_pb2 import (
     TaskState,
 )
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import TopicAuthorizationFailedError
 from scripted_agent import agent_card, request_handler
 
 from a2a_kafka import (
@@ -395,3 +396,21 @@ async def test_a_server_whose_start_fails_leaves_its_group_and_keeps_nothing_run
     (status,) = await agent_status(kafka_config, [name])
     assert status.members == 0  # not consuming requests behind a failed start
     assert server.assignment == frozenset()
+
+
+async def test_a_consume_loop_failure_reaches_serve_forever_as_a_broker_error(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    name = unique_names.agent()
+    async with KafkaConsumerHandler(
+        name, request_handler(agent_card(name)), kafka_config
+    ) as server:
+        assert server._consumer is not None
+
+        async def fetch_fails(*_: object, **__: object) -> None:
+            raise TopicAuthorizationFailedError()
+
+        server._consumer.getmany = fetch_fails  # type: ignore[method-assign]
+        async with asyncio.timeout(10):
+            with pytest.raises(BrokerError, match="TopicAuthorizationFailed"):
+                await server.serve_forever()

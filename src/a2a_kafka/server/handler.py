@@ -211,10 +211,16 @@ class KafkaConsumerHandler:
             self._loop_task.result()  # re-raises the loop's failure
 
     async def serve_forever(self) -> None:
-        """Start if needed and run until `aclose()` is called or the loop fails."""
+        """Start if needed and run until `aclose()` is called or the loop fails.
+
+        A failure of the loop is raised as `BrokerError`; call `aclose()` after it.
+        """
         await self.start()
         assert self._loop_task is not None
-        await asyncio.shield(self._loop_task)
+        try:
+            await asyncio.shield(self._loop_task)
+        except KafkaError as exc:
+            raise BrokerError(f"agent {self.agent!r} stopped consuming: {exc!r}") from exc
 
     async def _run(self) -> None:
         consumer = self._consumer
