@@ -87,6 +87,13 @@ def agent_acls(
         ("topic", topics.requests, ("Read", "Describe", "Create"), "literal"),
         ("topic", topics.responses, ("Describe", "Create"), "literal"),
         ("topic", topics.dead_letters, ("Write", "Describe", "Create"), "literal"),
+        # only with SharedTaskState: the cross-instance task-event stream
+        (
+            "topic",
+            config.topic(f"agent.{agent}.task-events"),
+            ("Read", "Write", "Describe", "Create"),
+            "literal",
+        ),
         ("group", group, ("Read",), "literal"),
         ("topic", config.topic("a2a.replies."), ("Write", "Describe"), "prefixed"),
         ("topic", config.topic(REGISTRY_TOPIC), ("Write", "Describe", "Create"), "literal"),

@@ -189,7 +189,10 @@ class KafkaConfig:
         Precedence: `producer_options` over ``defaults`` over the library's.
         """
         durable = {"acks": "all", "enable_idempotence": True, "linger_ms": 0}
-        return {**self.client_options(), **durable, **defaults, **self.producer_options}
+        merged = {**self.client_options(), **durable, **defaults, **self.producer_options}
+        if merged["acks"] not in ("all", -1) and "enable_idempotence" not in self.producer_options:
+            merged["enable_idempotence"] = False  # idempotence requires acks=all
+        return merged
 
     def consumer_kwargs(self, **defaults: Any) -> dict[str, Any]:
         """``AIOKafkaConsumer`` arguments: manual commits, 100 ms longest fetch wait.

@@ -122,11 +122,17 @@ async def ensure_agent_topics(config: KafkaConfig, agents: Iterable[str]) -> lis
 
 
 async def partitions_of(config: KafkaConfig, names: Iterable[str]) -> list[TopicPartition]:
-    """Every partition of the named topics that exist (missing topics have none)."""
+    """Every partition of the named topics that exist (missing topics have none).
+
+    Only topics the cluster lists are described: a metadata request for a missing
+    topic would create it on brokers with ``auto.create.topics.enable``.
+    """
     admin = AIOKafkaAdminClient(**config.client_options())
     try:
         await admin.start()
-        described = await admin.describe_topics(list(names))
+        listed = set(await admin.list_topics())
+        present = [name for name in names if name in listed]
+        described = await admin.describe_topics(present) if present else []
     except KafkaError as exc:
         raise await cluster_error(config, exc) from exc
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from a2a_kafka.config import KafkaConfig, SecurityConfig
 from a2a_kafka.errors import A2AKafkaError, ConfigurationError
@@ -152,12 +153,17 @@ def test_oauthbearer_passes_the_token_provider_to_aiokafka() -> None:
     assert "sasl_plain_password" not in options
 
 
-def test_raw_client_options_override_the_librarys() -> None:
+async def test_raw_client_options_override_the_librarys() -> None:
     config = KafkaConfig(
         producer_options={"linger_ms": 5, "acks": 1}, consumer_options={"fetch_max_wait_ms": 10}
     )
     producer = config.producer_kwargs(linger_ms=2)
-    assert (producer["linger_ms"], producer["acks"], producer["enable_idempotence"]) == (5, 1, True)
+    assert (producer["linger_ms"], producer["acks"], producer["enable_idempotence"]) == (
+        5,
+        1,
+        False,
+    )
+    await AIOKafkaProducer(**producer).stop()  # aiokafka accepts it (it validates on creation)
     consumer = config.consumer_kwargs(group_id="g")
     assert (consumer["fetch_max_wait_ms"], consumer["group_id"]) == (10, "g")
     assert consumer["enable_auto_commit"] is False

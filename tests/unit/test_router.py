@@ -67,3 +67,17 @@ def test_headers_survive_a_builder_that_forgets_them() -> None:
         body(method="GetTask", params={"id": "t"}), META, lambda meta: ServerCallContext()
     )
     assert call.context.state["headers"]["a2a-version"] == "1.0"
+
+
+@pytest.mark.parametrize("version", [None, "0.3", "2.0", "banana"])
+def test_an_unsupported_version_is_rejected_before_routing(version: str | None) -> None:
+    parameters = {} if version is None else {"A2A-Version": version}
+    meta = RequestMeta("c-1", None, None, parameters)
+    with pytest.raises(router.RejectedError) as rejected:
+        router.parse(body(method="GetTask", params={"id": "t"}), meta, router.default_context)
+    assert rejected.value.response["error"]["code"] == -32009
+
+
+def test_a_patch_version_is_accepted() -> None:
+    meta = RequestMeta("c-1", None, None, {"a2a-version": "1.0.3"})
+    assert router.parse(body(method="GetTask", params={"id": "t"}), meta, router.default_context)

@@ -61,8 +61,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 services.append(_Http(server, args.host, args.port + offset))
             for interface in server.card.supported_interfaces:
                 print(f"{name:8} {interface.url}", flush=True)
-        print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)")
-        await serve_until_signal(services)
+        await serve_until_signal(services, on_started=_say_serving)
     return 0
 
 
@@ -73,8 +72,12 @@ async def _serve_http(args: argparse.Namespace, names: tuple[str, ...], data: Ga
     async with run_http_agents(data, args.host) as urls:
         for name, url in urls.items():
             print(f"{name:8} {url}", flush=True)
-        await serve_until_signal([])
+        await serve_until_signal([], on_started=_say_serving)
     return 0
+
+
+def _say_serving() -> None:
+    print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)", flush=True)
 
 
 class _Http:

@@ -131,8 +131,11 @@ async def iterate(pending: PendingReplies, idle_timeout: float) -> AsyncIterator
         if reply.sequence > expected:
             early[reply.sequence] = reply
             continue
-        if reply.sequence < expected:  # a redelivered duplicate
-            continue
+        if reply.sequence < expected:
+            if reply.body is not None and "error" in reply.body:
+                yield reply  # a redelivery that could not be answered again, e.g. "interrupted"
+                return
+            continue  # a redelivered duplicate of a record already yielded
         expected += 1
         if reply.kind is ReplyKind.END:
             return

@@ -30,12 +30,13 @@ from a2a.server.request_handlers.response_helpers import build_error_response
 from a2a.server.routes.common import serialize_list_tasks_response
 from a2a.server.routes.jsonrpc_dispatcher import JsonRpcDispatcher
 from a2a.types.a2a_pb2 import SendMessageResponse, Task
-from a2a.utils.constants import PROTOCOL_VERSION_1_0
-from a2a.utils.errors import A2AError, TaskNotFoundError
+from a2a.utils.constants import PROTOCOL_VERSION_1_0, VERSION_HEADER
+from a2a.utils.errors import A2AError, TaskNotFoundError, VersionNotSupportedError
 from a2a.utils.proto_utils import to_stream_response
 from a2a.utils.version_validator import validate_version
 from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
+from packaging.version import InvalidVersion, Version
 
 from a2a_kafka.wire import RequestMeta
 
@@ -123,7 +124,27 @@ def parse(value: bytes | None, meta: RequestMeta, build_context: ContextBuilder)
     context.tenant = getattr(request, "tenant", "")
     context.state["method"] = method
     context.state["request_id"] = request_id
+    _check_version(request_id, context)
     return Call(request_id, method, request, context)
+
+
+def _check_version(request_id: str | int | None, context: ServerCallContext) -> None:
+    """Reject an unsupported ``A2A-Version`` before anything (e.g. dedupe) records the call.
+
+    The same rule as a2a's ``validate_version``: missing means 0.3; the major must match.
+    """
+    headers = context.state["headers"]
+    actual = headers.get(VERSION_HEADER.lower()) or headers.get(VERSION_HEADER) or "0.3"
+    try:
+        supported = Version(actual).major == Version(PROTOCOL_VERSION_1_0).major
+    except InvalidVersion:
+        supported = False
+    if not supported:
+        message = (
+            f"A2A version '{actual}' is not supported by this handler. "
+            f"Expected version '{PROTOCOL_VERSION_1_0}'."
+        )
+        raise RejectedError(request_id, VersionNotSupportedError(message=message))
 
 
 async def unary(handler: RequestHandler, call: Call) -> dict[str, Any]:

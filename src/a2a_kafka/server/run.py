@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 logger = logging.getLogger(__name__)
@@ -22,9 +22,11 @@ class Service(Protocol):
 async def serve_until_signal(
     services: Iterable[Service],
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
+    on_started: Callable[[], None] | None = None,
 ) -> None:
     """Start ``services``, wait for one of ``signals``, then close them all.
 
+    ``on_started`` runs once every service has started.
     Closing a `KafkaConsumerHandler` stops fetching, lets in-flight requests
     finish and commits before leaving its consumer group, so a rolling restart
     loses nothing and redelivers nothing.
@@ -38,6 +40,8 @@ async def serve_until_signal(
         for service in services:
             await service.start()
             started.append(service)
+        if on_started is not None:
+            on_started()
         await stop.wait()
         logger.info("signal received: draining %d service(s)", len(started))
     finally:
