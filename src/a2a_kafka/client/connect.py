@@ -10,6 +10,7 @@ all the agents it connects to, per cluster.
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from a2a.client.client import Client, ClientConfig
@@ -70,9 +71,10 @@ class KafkaClients:
 
     async def aclose(self) -> None:
         """Close every requester. Clients made here stop working. Idempotent."""
-        for requester in self._requesters.values():
-            await requester.aclose()
-        self._requesters.clear()
+        requesters, self._requesters = list(self._requesters.values()), {}
+        results = await asyncio.gather(*(r.aclose() for r in requesters), return_exceptions=True)
+        for failure in (r for r in results if isinstance(r, BaseException)):
+            raise failure  # after every requester had its chance to close
 
     async def __aenter__(self) -> KafkaClients:
         return self

@@ -88,10 +88,14 @@ class ReplyRouter:
                 batches = await consumer.getmany(timeout_ms=1000)
             except KafkaError as exc:  # retriable faults are retried by aiokafka itself
                 logger.warning("reply consumer on %s: %r", self.address.topic, exc)
+                await asyncio.sleep(0.5)  # no hot loop while the broker is away
                 continue
             for records in batches.values():
                 for record in records:
-                    self._route(record.headers, record.value)
+                    try:
+                        self._route(record.headers, record.value)
+                    except Exception:  # one bad record must not stop every caller's replies
+                        logger.exception("reply at offset %d not routed", record.offset)
 
     def _route(self, headers: Any, value: bytes | None) -> None:
         try:

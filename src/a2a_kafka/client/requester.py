@@ -58,6 +58,7 @@ class Requester:
         self._router: ReplyRouter | None = None
         self._known_topics: set[str] = set()
         self._lock = asyncio.Lock()
+        self._topic_lock = asyncio.Lock()
         self._closed = False
         self._owns_reply_topic = False
         self._heartbeat: asyncio.Task[None] | None = None
@@ -160,16 +161,21 @@ class Requester:
         await self.start()
         assert self._router is not None
         if topic not in self._known_topics:
-            if topic not in await existing_topics(self.config):
-                raise AgentNotFoundError(
-                    f"agent {agent!r} has no request topic {topic!r} on "
-                    f"{self.config.bootstrap_servers}: it was never served there "
-                    "(check the name, or start the agent once to create its topics)"
-                )
-            self._known_topics.add(topic)
+            async with self._topic_lock:  # one look-up, however many calls start at once
+                if topic not in self._known_topics:
+                    await self._look_up(topic, agent)
         if self._router is None:  # closed while the topic was looked up
             raise KafkaTransportError("the Kafka transport is closed")
         return self._router
+
+    async def _look_up(self, topic: str, agent: str) -> None:
+        if topic not in await existing_topics(self.config):
+            raise AgentNotFoundError(
+                f"agent {agent!r} has no request topic {topic!r} on "
+                f"{self.config.bootstrap_servers}: it was never served there "
+                "(check the name, or start the agent once to create its topics)"
+            )
+        self._known_topics.add(topic)
 
     async def _send(
         self,

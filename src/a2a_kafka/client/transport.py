@@ -184,7 +184,7 @@ class KafkaTransport(ClientTransport):
         data = body["result"]
         if not isinstance(data, dict):
             raise A2AClientError(f"{method} reply has no result object: {data!r}")
-        return parse_lenient(data, result)
+        return _parse(data, result, method)
 
     async def _call(
         self, method: str, request: Message, context: ClientCallContext | None
@@ -214,7 +214,17 @@ class KafkaTransport(ClientTransport):
             ),
             agent=self.agent,
         ):
-            yield parse_lenient(_check(body)["result"], StreamResponse())
+            yield _parse(_check(body)["result"], StreamResponse(), method)
+
+
+def _parse(data: Any, message: _M, method: str) -> _M:
+    """The result as ``message``; `A2AClientError` when the agent sent something else."""
+    try:
+        return parse_lenient(data, message)
+    except (json_format.ParseError, TypeError, ValueError) as exc:
+        raise A2AClientError(
+            f"{method} reply is not a valid {type(message).__name__}: {exc}"
+        ) from exc
 
 
 def _service_parameters(context: ClientCallContext | None) -> dict[str, str]:

@@ -56,6 +56,8 @@ from a2a_kafka.topics import AgentTopics, ensure_topics, partitions_of
 
 logger = logging.getLogger(__name__)
 
+ASSIGN_TIMEOUT = 60.0
+"""Seconds `start()` waits for the consumer group to assign this instance its partitions."""
 COMMIT_INTERVAL = 0.1
 """Seconds between offset commits while running; revocation and close commit at once."""
 
@@ -205,10 +207,18 @@ class KafkaConsumerHandler:
     async def _wait_assigned(self, assigned: asyncio.Event) -> None:
         assert self._loop_task is not None
         waiter = asyncio.ensure_future(assigned.wait())
-        done, _ = await asyncio.wait({waiter, self._loop_task}, return_when=asyncio.FIRST_COMPLETED)
-        if waiter not in done:
-            waiter.cancel()
+        done, _ = await asyncio.wait(
+            {waiter, self._loop_task}, timeout=ASSIGN_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
+        if waiter in done:
+            return
+        waiter.cancel()
+        if self._loop_task in done:
             self._loop_task.result()  # re-raises the loop's failure
+        raise BrokerError(
+            f"agent {self.agent!r}: no partitions of {self.topics.requests} assigned to group "
+            f"{self.group_id!r} within {ASSIGN_TIMEOUT:g} s (is the group coordinator up?)"
+        )
 
     async def serve_forever(self) -> None:
         """Start if needed and run until `aclose()` is called or the loop fails.

@@ -55,17 +55,29 @@ class ReplySender:
         self._topic_exists = topic_exists
         self._recheck = recheck
         self._seen: dict[str, float] = {}
+        self._asking: dict[str, asyncio.Future[bool]] = {}
 
     async def reachable(self, to: ReplyAddress) -> bool:
-        """Whether ``to``'s topic exists (cached for ``recheck`` seconds when it does)."""
-        now = time.monotonic()
-        if now - self._seen.get(to.topic, -self._recheck) < self._recheck:
+        """Whether ``to``'s topic exists (cached for ``recheck`` seconds when it does).
+
+        Concurrent checks of one topic share a single question to the cluster.
+        """
+        if time.monotonic() - self._seen.get(to.topic, -self._recheck) < self._recheck:
             return True
-        if not await self._topic_exists(to.topic):
-            self._seen.pop(to.topic, None)
-            return False
-        self._seen[to.topic] = now
-        return True
+        if to.topic not in self._asking:
+            self._asking[to.topic] = asyncio.ensure_future(self._ask(to.topic))
+        return await asyncio.shield(self._asking[to.topic])
+
+    async def _ask(self, topic: str) -> bool:
+        try:
+            exists = await self._topic_exists(topic)
+        finally:
+            del self._asking[topic]
+        if exists:
+            self._seen[topic] = time.monotonic()
+        else:
+            self._seen.pop(topic, None)
+        return exists
 
     async def enqueue(self, to: ReplyAddress, cid: str, reply: ReplyRecord) -> Awaitable[Any]:
         """Hand one record to the producer; await the result to know it was written."""
