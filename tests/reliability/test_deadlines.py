@@ -25,7 +25,9 @@ async def test_a_request_past_its_deadline_is_skipped_counted_and_logged(
     async with serve(kafka_config, unique_names.agent(), tmp_path, **options) as served:
         transport = served.transport()
         slow = asyncio.ensure_future(transport.send_message(message("work 1.0")))
-        await asyncio.sleep(0.2)  # the slow request holds the only slot
+        async with asyncio.timeout(10):  # until the slow request holds the only slot
+            while served.server.stats.in_flight < 1:  # noqa: ASYNC110 - a counter, nothing to await
+                await asyncio.sleep(0.01)
         with pytest.raises(KafkaTimeoutError):
             await transport.send_message(message("work 0"), context=ClientCallContext(timeout=0.3))
         await slow
