@@ -9,6 +9,7 @@ far as the record allows: a malformed record is reported, not skipped.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,9 @@ from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.topics import AgentTopics, partitions_of
 from a2a_kafka.wire import MalformedRecordError, decode_request_meta
+
+STALL_TIMEOUT = 30.0
+"""Seconds without a record, while records remain, before reading is an error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +58,14 @@ async def read_requests(
         await _seek(consumer, partitions, since_ms)
         ends = await consumer.end_offsets(partitions)
         for tp in partitions:
+            stalled_since = time.monotonic()
             while await consumer.position(tp) < ends[tp]:
-                for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
+                records = (await consumer.getmany(tp, timeout_ms=1000)).get(tp, [])
+                if records:
+                    stalled_since = time.monotonic()
+                elif time.monotonic() - stalled_since > STALL_TIMEOUT:
+                    raise BrokerError(f"reading {tp.topic} stalled for {STALL_TIMEOUT:g} s")
+                for record in records:
                     if record.offset < ends[tp]:
                         yield entry(record.timestamp, tp.partition, record.offset, record)
     except KafkaError as exc:

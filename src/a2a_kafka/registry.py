@@ -10,6 +10,7 @@ and answers by name or by skill. Cards list a Kafka interface::
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from urllib.parse import urlsplit
@@ -26,6 +27,9 @@ from a2a_kafka.errors import AgentNotFoundError, BrokerError, ConfigurationError
 from a2a_kafka.topics import REGISTRY_TOPIC, check_agent_name, ensure_topics
 
 logger = logging.getLogger(__name__)
+
+READ_TIMEOUT = 60.0
+"""Seconds reading the whole registry may take before it is an error (broker gone)."""
 
 KAFKA_PROTOCOL_BINDING = "urn:a2a-kafka:binding:1.0"
 """The ``protocolBinding`` of a Kafka interface in an agent card (a URI, as A2A asks)."""
@@ -100,8 +104,9 @@ class AgentRegistry:
         )
         try:
             await consumer.start()
-            return await _read_all(consumer, self.config.topic(REGISTRY_TOPIC))
-        except KafkaError as exc:
+            async with asyncio.timeout(READ_TIMEOUT):
+                return await _read_all(consumer, self.config.topic(REGISTRY_TOPIC))
+        except (KafkaError, TimeoutError) as exc:
             raise BrokerError(f"cannot read the agent registry: {exc!r}") from exc
         finally:
             await consumer.stop()

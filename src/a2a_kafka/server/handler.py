@@ -42,7 +42,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import BrokerError
+from a2a_kafka.errors import A2AKafkaError, BrokerError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
 from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
@@ -162,6 +162,8 @@ class KafkaConsumerHandler:
 
         If any step fails (or ``start`` is cancelled), what was started is closed again.
         """
+        if self._stopping:
+            raise A2AKafkaError(f"the handler of agent {self.agent!r} was closed; make a new one")
         if self._loop_task is not None:
             return
         topics = [self.topics.requests, self.topics.responses, self.topics.dead_letters]
