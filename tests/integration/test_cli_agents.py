@@ -82,6 +82,18 @@ async def test_serve_send_agents_and_a_graceful_stop(
     assert "Which race" in out
     assert "--task" in out
 
+    # chat: the agent's question is answered on the same task, thinking printed live
+    chat = await asyncio.create_subprocess_exec(
+        *CLI, "chat", "data", env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    async with asyncio.timeout(120):
+        out_bytes, _ = await chat.communicate("승률?\n저그\n".encode())
+    out = out_bytes.decode()
+    assert chat.returncode == 0
+    assert "어떤 종족" in out  # the question
+    assert "저그 승률은" in out  # the answer to the follow-up, same task
+    assert "thinking │" in out
+
     served.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(served.wait(), 60) == 0
 
