@@ -16,6 +16,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
 from types import TracebackType
+from typing import Self
 
 import httpx
 import uvicorn
@@ -76,50 +77,45 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-class HttpAgentServer:
-    """One agent served over HTTP by uvicorn inside the running event loop.
+class AppServer:
+    """An ASGI app served by uvicorn inside the running event loop.
 
     The listening socket is bound and listening when `start` returns, so clients may connect
-    at once (connections wait in the backlog until uvicorn accepts them).
+    at once (connections wait in the backlog until uvicorn accepts them). Subclasses build
+    the app in `make_app`, once the port (and so `url`) is known.
 
     Args:
-        executor: The agent.
-        card_for: Builds the agent's card from its interfaces (given this server's URL).
+        app: The app, unless a subclass builds it.
         host: Interface to bind.
         port: Port to bind; 0 lets the OS choose a free one.
     """
 
-    def __init__(
-        self,
-        executor: AgentExecutor,
-        card_for: CardBuilder,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        self.executor = executor
-        self.card_for = card_for
+    def __init__(self, app: Starlette | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.app = app
         self.host = host
         self.port = port
-        self.card: AgentCard | None = None
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
-        """The base URL (where the card and the JSON-RPC endpoint are served)."""
-        return f"http://{self.host}:{self.port}"
+        """The base URL."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def make_app(self) -> Starlette:
+        """The app to serve (called by `start`, after the port is bound)."""
+        assert self.app is not None, "give an app or override make_app"
+        return self.app
 
     async def start(self) -> None:
         """Bind, listen and start serving in a background task."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        sock.listen(128)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.create_server((self.host, self.port), family=family, backlog=128)
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
-        self.card = self.card_for([jsonrpc_interface(self.url)])
         config = uvicorn.Config(
-            build_http_app(self.executor, self.card),
+            self.make_app(),
             lifespan="on",
             log_level="warning",
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
@@ -135,7 +131,7 @@ class HttpAgentServer:
         task, self._task = self._task, None
         await task
 
-    async def __aenter__(self) -> HttpAgentServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -146,6 +142,34 @@ class HttpAgentServer:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class HttpAgentServer(AppServer):
+    """One agent served over HTTP (JSON-RPC and its card) by an `AppServer`.
+
+    Args:
+        executor: The agent.
+        card_for: Builds the agent's card from its interfaces (given this server's URL).
+        host: Interface to bind.
+        port: Port to bind; 0 lets the OS choose a free one.
+    """
+
+    def __init__(
+        self,
+        executor: AgentExecutor,
+        card_for: CardBuilder,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(None, host, port)
+        self.executor = executor
+        self.card_for = card_for
+        self.card: AgentCard | None = None
+
+    def make_app(self) -> Starlette:
+        """The agent's app; its card advertises this server's URL."""
+        self.card = self.card_for([jsonrpc_interface(self.url)])
+        return build_http_app(self.executor, self.card)
 
 
 def http_connector(

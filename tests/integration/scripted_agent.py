@@ -20,7 +20,6 @@ import json
 import socket
 from collections.abc import AsyncIterator
 
-import uvicorn
 from a2a.helpers import new_task_from_user_message, new_text_message
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
@@ -37,6 +36,8 @@ from a2a.types.a2a_pb2 import (
     TaskState,
 )
 from starlette.applications import Starlette
+
+from game_balance.serve_http import AppServer
 
 HELD: dict[str, asyncio.Event] = {}
 
@@ -141,29 +142,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _Server(uvicorn.Server):
-    """uvicorn with an event set once it listens."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = asyncio.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
 @contextlib.asynccontextmanager
 async def http_server(handler: DefaultRequestHandler, card: AgentCard) -> AsyncIterator[None]:
     """Serve ``handler`` over a2a's HTTP JSON-RPC routes (uvicorn) while inside."""
     app = Starlette(routes=[*create_agent_card_routes(card), *create_jsonrpc_routes(handler, "/")])
     url = next(i.url for i in card.supported_interfaces if i.url.startswith("http"))
-    port = int(url.rsplit(":", 1)[1].strip("/"))
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    await server.ready.wait()
-    try:
+    async with AppServer(app, "127.0.0.1", int(url.rsplit(":", 1)[1].strip("/"))):
         yield
-    finally:
-        server.should_exit = True
-        await task

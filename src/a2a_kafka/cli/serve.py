@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import contextlib
 
-import uvicorn
 from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
 from starlette.applications import Starlette
 
@@ -22,7 +21,7 @@ from a2a_kafka.client.connect import KafkaClients
 from a2a_kafka.server.run import serve_until_signal
 from game_balance.agents import build_executor
 from game_balance.data import GameData
-from game_balance.serve_http import jsonrpc_interface, run_http_agents
+from game_balance.serve_http import AppServer, jsonrpc_interface, run_http_agents
 from game_balance.serve_kafka import KafkaAgentServer, kafka_connector
 
 AGENTS = ("data", "cs", "balance")
@@ -49,7 +48,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
     async with contextlib.AsyncExitStack() as stack:
         connector = kafka_connector(await stack.enter_async_context(KafkaClients(config)))
-        services: list[KafkaAgentServer | _Http] = []
+        services: list[KafkaAgentServer | AppServer] = []
         for offset, name in enumerate(names):
             url = f"http://{args.host}:{args.port + offset}/"
             http = [jsonrpc_interface(url)] if args.transport == "both" else []
@@ -58,7 +57,7 @@ async def _serve(args: argparse.Namespace) -> int:
             )
             services.append(server)
             if http:
-                services.append(_Http(server, args.host, args.port + offset))
+                services.append(_http(server, args.host, args.port + offset))
             for interface in server.card.supported_interfaces:
                 print(f"{name:8} {interface.url}", flush=True)
         await serve_until_signal(services, on_started=_say_serving)
@@ -80,23 +79,10 @@ def _say_serving() -> None:
     print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)", flush=True)
 
 
-class _Http:
+def _http(server: KafkaAgentServer, host: str, port: int) -> AppServer:
     """The Kafka server's own request handler, also served over HTTP JSON-RPC."""
-
-    def __init__(self, server: KafkaAgentServer, host: str, port: int) -> None:
-        handler, card = server.request_handler, server.card
-        app = Starlette(
-            routes=[*create_agent_card_routes(card), *create_jsonrpc_routes(handler, "/")]
-        )
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning")
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._server.serve())
-
-    async def aclose(self) -> None:
-        self._server.should_exit = True
-        if self._task is not None:
-            await self._task
+    routes = [
+        *create_agent_card_routes(server.card),
+        *create_jsonrpc_routes(server.request_handler, "/"),
+    ]
+    return AppServer(Starlette(routes=routes), host, port)

@@ -9,34 +9,23 @@ in any other process on the same cluster.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
-from collections.abc import AsyncIterator, Generator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
-import uvicorn
 from starlette.applications import Starlette
 
 from a2a_kafka import KafkaClients, KafkaConfig
 from game_balance.gui.app import GuiState, build_app
 from game_balance.gui.chat import ChatService, ChatSettings
 from game_balance.gui.observer import WireObserver
+from game_balance.serve_http import AppServer
 from game_balance.serve_kafka import kafka_connector
 
 GUI_CLIENT_ID = "a2a-kafka-gui"
 DEFAULT_AGENTS = ("balance", "data", "cs")
-SHUTDOWN_GRACE_S = 2
 
 
-class _EmbeddedServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to its host program."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-class GuiServer:
+class GuiServer(AppServer):
     """The GUI's web server (bound and listening when `start` returns).
 
     Args:
@@ -47,46 +36,19 @@ class GuiServer:
     """
 
     def __init__(self, app: Starlette, state: GuiState, host: str = "127.0.0.1", port: int = 0):
-        self.app = app
+        super().__init__(app, host, port)
         self.state = state
-        self.host = host
-        self.port = port
         self.observer: WireObserver | None = None
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
         """The page's address."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
-
-    async def start(self) -> None:
-        """Bind, listen and serve in a background task."""
-        sock = socket.create_server(
-            (self.host, self.port),
-            family=socket.AF_INET6 if ":" in self.host else socket.AF_INET,
-            backlog=128,
-        )
-        sock.setblocking(False)
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            lifespan="off",
-            log_level="warning",
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-        )
-        self._server = _EmbeddedServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        return f"{super().url}/"
 
     async def aclose(self) -> None:
         """End open streams, stop serving and wait for the server; idempotent."""
         self.state.stopping.set()
-        if self._server is None or self._task is None:
-            return
-        self._server.should_exit = True
-        task, self._task = self._task, None
-        await task
+        await super().aclose()
 
 
 @contextlib.asynccontextmanager
