@@ -101,6 +101,6 @@ async def demo_cluster() -> KafkaConfig:
 async def _show_audit_log(config: KafkaConfig, agents: list[str]) -> None:
     """Print how many records each agent's request topic holds: Kafka's audit log."""
     topics = [AgentTopics.of(config, agent).requests for agent in agents]
-    print("Kafka keeps every request for audit and replay (kcat -C -t <topic> shows them):")
+    print("Kafka keeps every request for audit and replay (`a2a-kafka audit <agent>` lists them):")
     for topic, count in (await record_counts(config, topics)).items():
         print(f"  {topic:<28} {count:>6} records")
