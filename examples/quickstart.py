@@ -1,11 +1,16 @@
 """A2A over Kafka in one file: an a2a-sdk agent served from Kafka, and a2a's Client calling it.
 
 Run against any cluster: ``KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 python examples/quickstart.py``
-(``a2a-kafka broker start`` gives you a local one).
+(``a2a-kafka broker start`` gives you a local one). Or serve the same agent with the CLI,
+the way ``uvicorn module:app`` serves an app, and call it from another shell::
+
+    a2a-kafka serve quickstart:shouter --app-dir examples
+    a2a-kafka send shouter hi
 """
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 
 from a2a.helpers import get_artifact_text, new_task_from_user_message
 from a2a.server.agent_execution import AgentExecutor, RequestContext
@@ -15,6 +20,7 @@ from a2a.server.tasks import InMemoryTaskStore, TaskUpdater
 from a2a.types import (
     AgentCapabilities,
     AgentCard,
+    AgentInterface,
     AgentSkill,
     Message,
     Part,
@@ -23,7 +29,14 @@ from a2a.types import (
     TaskState,
 )
 
-from a2a_kafka import KafkaClients, KafkaConfig, KafkaConsumerHandler, kafka_interface
+from a2a_kafka import (
+    AgentSpec,
+    KafkaClients,
+    KafkaConfig,
+    KafkaConsumerHandler,
+    ServeContext,
+    kafka_interface,
+)
 
 
 class Shouter(AgentExecutor):
@@ -42,18 +55,28 @@ class Shouter(AgentExecutor):
         raise NotImplementedError
 
 
-async def main() -> None:
-    config = KafkaConfig.from_env()  # KAFKA_BOOTSTRAP_SERVERS, security settings, ...
-    card = AgentCard(
+def shouter_card(interfaces: Sequence[AgentInterface]) -> AgentCard:
+    return AgentCard(
         name="shouter",
         description="Answers in capitals",
         version="1.0.0",
-        supported_interfaces=[kafka_interface(config, "shouter")],
+        supported_interfaces=list(interfaces),
         capabilities=AgentCapabilities(streaming=True),
         default_input_modes=["text/plain"],
         default_output_modes=["text/plain"],
         skills=[AgentSkill(id="shout", name="Shout", description="capitals", tags=["text"])],
     )
+
+
+def shouter(context: ServeContext) -> AgentSpec:
+    """``a2a-kafka serve quickstart:shouter``: the CLI serves the agent this returns."""
+    card = shouter_card(context.interfaces)  # kafka://<bootstrap>/shouter (and HTTP's)
+    return AgentSpec(context.request_handler(Shouter(), card), card)
+
+
+async def main() -> None:
+    config = KafkaConfig.from_env()  # KAFKA_BOOTSTRAP_SERVERS, security settings, ...
+    card = shouter_card([kafka_interface(config, "shouter")])
     handler = DefaultRequestHandler(Shouter(), InMemoryTaskStore(), card)
 
     # Server side: KafkaConsumerHandler consumes agent.shouter.requests and registers the card.

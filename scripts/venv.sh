@@ -1,8 +1,10 @@
 # Sourced by scripts/test and scripts/demo: make .venv exist and be up to date.
 #
-# Creates .venv with Python 3.11+ if it is missing, and (re)installs the
-# project with its dev extra, pinned by constraints.txt, whenever
-# pyproject.toml or constraints.txt changed since the last install.
+# Creates .venv with Python 3.11+ if it is missing, and (re)installs both
+# distributions of this repository, editable and pinned by constraints.txt:
+# the library with its dev extra (`.[dev]`: every extra but msk, and the tools)
+# and the demo (`./demo`, the game-balance agents and GUI), whenever
+# pyproject.toml, demo/pyproject.toml or constraints.txt changed since the last install.
 
 a2a_find_python() {
     local candidate
@@ -26,11 +28,11 @@ a2a_ensure_venv() {
         "$python" -m venv .venv || return 1
     fi
     stamp=.venv/.a2a-kafka-install
-    wanted="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
+    wanted="$(cat pyproject.toml demo/pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-        echo "==> installing a2a-kafka and its dev tools into .venv (pinned by constraints.txt)"
+        echo "==> installing a2a-kafka, its dev tools and the demo into .venv (pinned by constraints.txt)"
         .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-            -c constraints.txt -e '.[dev]' || return 1
+            -c constraints.txt -e '.[dev]' -e ./demo || return 1
         echo "$wanted" >"$stamp"
     fi
 }

@@ -1,3 +1,6 @@
-"""Shared test setup: the a2a-kafka pytest plugin (``kafka_config``, ``unique_names``)."""
+"""Shared test setup.
 
-pytest_plugins = ["a2a_kafka.pytest_plugin"]
+The a2a-kafka pytest plugin (``kafka_config``, ``secured_kafka``, ``unique_names``) is
+registered by the installed package's ``pytest11`` entry point, so it needs no
+``pytest_plugins`` line here (one would register it twice).
+"""

@@ -1,6 +1,9 @@
 """pytest fixtures for a2a-kafka: a real Kafka cluster and fresh names per test.
 
-Enable with ``pytest_plugins = ["a2a_kafka.pytest_plugin"]`` in ``conftest.py``.
+Installed with ``pip install 'a2a-kafka[pytest]'``, it is enabled in every pytest run
+through the ``pytest11`` entry point (no ``pytest_plugins`` line is needed; pass ``-p
+no:a2a_kafka`` to disable it). Without pytest-asyncio, the Kafka fixtures fail with what to
+install, and the rest of the test run is unaffected.
 
 - ``kafka_config`` (session): a `KafkaConfig` for a running cluster, from
   `a2a_kafka.testing.kafka_cluster_info`: ``KAFKA_BOOTSTRAP_SERVERS``, the running
@@ -25,10 +28,9 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
-import pytest_asyncio
 
 from a2a_kafka.broker import KAFKA_VERSION
 from a2a_kafka.config import KafkaConfig
@@ -93,7 +95,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"kafka: used {info.describe()}")
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+def _async_fixture(function: Any) -> Any:
+    """A session fixture on the session's event loop, or one saying what is missing."""
+    try:
+        import pytest_asyncio
+    except ImportError:  # the plugin loads in any pytest run; only these fixtures need it
+        pass
+    else:
+        return pytest_asyncio.fixture(scope="session", loop_scope="session")(function)
+
+    @pytest.fixture(scope="session", name=function.__name__)
+    def missing() -> NoReturn:
+        pytest.fail(
+            f"the {function.__name__} fixture needs pytest-asyncio: "
+            "pip install 'a2a-kafka[pytest]'",
+            pytrace=False,
+        )
+
+    return missing
+
+
+@_async_fixture
 async def kafka_config(pytestconfig: pytest.Config) -> AsyncIterator[KafkaConfig]:
     """A `KafkaConfig` for a running Kafka cluster, shared by the session."""
     async with contextlib.AsyncExitStack() as stack:
@@ -109,7 +131,7 @@ async def kafka_config(pytestconfig: pytest.Config) -> AsyncIterator[KafkaConfig
         yield info.config
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@_async_fixture
 async def secured_kafka() -> AsyncIterator[SecuredCluster]:
     """A private broker with SASL/SCRAM and TLS listeners, shared by the session."""
     async with contextlib.AsyncExitStack() as stack:

@@ -37,7 +37,7 @@ from a2a.types.a2a_pb2 import (
 )
 from starlette.applications import Starlette
 
-from game_balance.serve_http import AppServer
+from a2a_kafka.http_server import AppServer
 
 HELD: dict[str, asyncio.Event] = {}
 

@@ -24,7 +24,7 @@ from a2a_kafka import (
     with_kafka_interface,
 )
 from a2a_kafka.cluster.database import create_engine
-from a2a_kafka.server.dedupe import DatabaseDedupeStore
+from a2a_kafka.cluster.dedupe_store import DatabaseDedupeStore
 from a2a_kafka.server.retry import RetryPolicy
 
 

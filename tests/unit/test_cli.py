@@ -102,7 +102,7 @@ def failing_command(monkeypatch: pytest.MonkeyPatch) -> None:
     module = type(sys)("a2a_kafka.cli.fail")
     module.register = _register_failing  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "a2a_kafka.cli.fail", module)
-    monkeypatch.setattr(cli, "SUBCOMMANDS", (*cli.SUBCOMMANDS, "fail"))
+    monkeypatch.setattr(cli, "COMMANDS", {**cli.COMMANDS, "fail": "fail"})
 
 
 @pytest.mark.usefixtures("failing_command")
@@ -117,20 +117,23 @@ def test_debug_shows_the_traceback() -> None:
         cli.main(["--debug", "fail"])
 
 
-def test_missing_optional_subcommand_modules_are_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "SUBCOMMANDS", ("broker", "no_such_command"))
-    help_text = cli.build_parser().format_help()
-    assert "broker" in help_text
-    assert "no_such_command" not in help_text
+def test_a_named_command_registers_only_its_own_module() -> None:
+    parser = cli.build_parser(["send", "data", "hi"])
+    args = parser.parse_args(["send", "data", "hi"])
+    assert (args.agent, args.text) == ("data", "hi")
+    with pytest.raises(SystemExit):  # nothing else is registered
+        parser.parse_args(["broker", "status"])
 
 
-def test_a_subcommand_module_with_a_broken_import_is_not_hidden(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    (tmp_path / "broken_cmd.py").write_text("import a2a_kafka_no_such_dependency\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError, match="a2a_kafka_no_such_dependency"):
-        cli._optional_module("broken_cmd")
+def test_a_bare_version_registers_no_command() -> None:
+    with pytest.raises(SystemExit):
+        cli.build_parser(["--version"]).parse_args(["broker", "status"])
+
+
+def test_commands_of_installed_packages_come_from_entry_points(run: RunCli) -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "gui" in out  # the game-balance distribution's entry point (a2a_kafka.commands)
 
 
 def _one_error_line(err: str) -> str:

@@ -9,12 +9,8 @@ from pathlib import Path
 import pytest
 
 from a2a_kafka.cluster.database import create_engine
-from a2a_kafka.server.dedupe import (
-    DatabaseDedupeStore,
-    DedupeStore,
-    MemoryDedupeStore,
-    MessageKey,
-)
+from a2a_kafka.cluster.dedupe_store import DatabaseDedupeStore
+from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore, MessageKey
 
 KEY = MessageKey("planner", "alice", "m-1")
 OUTCOME = {"result": {"task": {"id": "t-1"}}}

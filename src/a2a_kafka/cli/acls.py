@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from a2a_kafka.acls import Acl, agent_acls, caller_acls, create_acls
 from a2a_kafka.cli.common import Subparsers, cluster_config
-from a2a_kafka.cli.topics import _agent_name
-from a2a_kafka.config import KafkaConfig
+from a2a_kafka.cli.common import agent_name as _agent_name
+
+if TYPE_CHECKING:
+    from a2a_kafka.acls import Acl
+    from a2a_kafka.config import KafkaConfig
 
 _DESCRIPTION = (
     "Prints one kafka-acls.sh command per ACL (topic names with A2A_KAFKA_TOPIC_PREFIX, "
@@ -36,6 +39,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _agent(args: argparse.Namespace) -> int:
+    from a2a_kafka.acls import agent_acls
+
     config = await _config(args.apply)
     return await _emit(
         config, agent_acls(config, args.agent, args.principal, group_id=args.group), args.apply
@@ -43,6 +48,8 @@ async def _agent(args: argparse.Namespace) -> int:
 
 
 async def _caller(args: argparse.Namespace) -> int:
+    from a2a_kafka.acls import caller_acls
+
     config = await _config(args.apply)
     if args.client_id:
         config = config.with_(client_id=args.client_id)
@@ -50,11 +57,15 @@ async def _caller(args: argparse.Namespace) -> int:
 
 
 async def _config(apply: bool) -> KafkaConfig:
+    from a2a_kafka.config import KafkaConfig
+
     return await cluster_config() if apply else KafkaConfig.from_env()
 
 
 async def _emit(config: KafkaConfig, acls: list[Acl], apply: bool) -> int:
     if apply:
+        from a2a_kafka.acls import create_acls
+
         await create_acls(config, acls)
         print(f"created {len(acls)} ACL(s) on {config.bootstrap_servers}")
         return 0

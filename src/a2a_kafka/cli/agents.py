@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from google.protobuf.json_format import MessageToDict
-
 from a2a_kafka.cli.common import Subparsers, cluster_config
-from a2a_kafka.registry import AgentRegistry
 
 
 def register(subparsers: Subparsers) -> None:
@@ -20,6 +17,10 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _list(args: argparse.Namespace) -> int:
+    from google.protobuf.json_format import MessageToDict
+
+    from a2a_kafka.registry import AgentRegistry
+
     registry = AgentRegistry(await cluster_config())
     cards = await (registry.find_by_skill(args.skill) if args.skill else registry.cards())
     if args.json:

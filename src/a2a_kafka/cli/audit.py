@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from dataclasses import asdict
 
-from a2a_kafka.audit import read_requests
 from a2a_kafka.cli.common import Subparsers, cluster_config
 
 
@@ -25,6 +24,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _audit(args: argparse.Namespace) -> int:
+    from a2a_kafka.audit import read_requests
+
     config = await cluster_config()
     since = None
     if args.since is not None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import TYPE_CHECKING
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
-from a2a_kafka.cli.topics import _agent_name
-from a2a_kafka.server.dead_letters import TIME, DeadLetter
-from a2a_kafka.server.dlq_tools import read_dead_letters, replay
-from a2a_kafka.topics import AgentTopics
+from a2a_kafka.cli.common import agent_name as _agent_name
+
+if TYPE_CHECKING:
+    from a2a_kafka.server.dead_letters import DeadLetter
 
 
 def register(subparsers: Subparsers) -> None:
@@ -45,6 +46,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _list(args: argparse.Namespace) -> int:
+    from a2a_kafka.server.dlq_tools import read_dead_letters
+
     config = await cluster_config()
     listing = await read_dead_letters(config, args.agent, limit=args.limit)
     for letter in listing.letters:
@@ -64,6 +67,9 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 async def _replay(args: argparse.Namespace) -> int:
+    from a2a_kafka.server.dlq_tools import replay
+    from a2a_kafka.topics import AgentTopics
+
     config = await cluster_config()
     count = await replay(config, args.agent, limit=args.limit, drop_deadline=args.drop_deadline)
     print(f"replayed {count} dead letter(s) to {AgentTopics.of(config, args.agent).requests}")
@@ -71,6 +77,8 @@ async def _replay(args: argparse.Namespace) -> int:
 
 
 def _row(letter: DeadLetter, replayed: bool) -> dict[str, object]:
+    from a2a_kafka.server.dead_letters import TIME
+
     stamp = letter.annotation(TIME)
     when = (
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(stamp) / 1000))

@@ -1,7 +1,10 @@
 """``a2a-kafka``: the command-line entry point.
 
-Subcommands live in their own modules, named in `SUBCOMMANDS`; a module that
-is not there (yet) is skipped. See `a2a_kafka.cli.common` for the contract.
+Subcommands live in their own modules, named in `COMMANDS`; other packages add
+theirs through entry points (`a2a_kafka.cli.plugin`; the demo adds ``demo`` and
+``gui``). Only the module of the command that runs is imported (all of them for
+``--help``, none for ``--version``), and command modules import their heavy
+dependencies inside their handlers: see `a2a_kafka.cli.common` for the contract.
 
 Exit codes: 0 success, 1 failure (printed as one ``error: ...`` line, with a
 traceback only under ``--debug``), 2 usage error, 130 interrupted.
@@ -16,31 +19,34 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Sequence
-from importlib.metadata import PackageNotFoundError, version
-from types import ModuleType
+from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, version
 
-from a2a_kafka.errors import A2AKafkaError
+from a2a_kafka.cli.common import COMMANDS_GROUP, Subparsers
 
-SUBCOMMANDS = (
-    "broker",
-    "topics",
-    "demo",
-    "agents",
-    "status",
-    "dlq",
-    "acls",
-    "serve",
-    "talk",
-    "gui",
-    "audit",
-    "bench",
-)
-"""Modules of `a2a_kafka.cli` that provide subcommands, in help order."""
+COMMANDS = {
+    "broker": "broker",
+    "topics": "topics",
+    "agents": "agents",
+    "status": "status",
+    "dlq": "dlq",
+    "acls": "acls",
+    "serve": "serve",
+    "send": "talk",
+    "chat": "talk",
+    "audit": "audit",
+    "bench": "bench",
+}
+"""Command → the module of `a2a_kafka.cli` that registers it, in help order."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every available subcommand registered."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with the subcommands ``argv`` may need registered.
+
+    Every command (the built-in ones and those of `COMMANDS_GROUP` entry points) unless
+    ``argv`` names one, then only that one; none for a bare ``--version``.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="a2a-kafka",
         description="The A2A (Agent2Agent) protocol over Apache Kafka.",
@@ -48,17 +54,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
-    for name in SUBCOMMANDS:
-        module = _optional_module(f"a2a_kafka.cli.{name}")
-        if module is not None:
-            module.register(subparsers)
+    wanted = next((w for w in words if not w.startswith("-")), None)
+    if wanted is None and "--version" in words:
+        return parser
+    plugins = {ep.name: ep for ep in entry_points(group=COMMANDS_GROUP) if ep.name not in COMMANDS}
+    for register in _registrations(wanted, plugins):
+        register(subparsers)
     return parser
+
+
+def _registrations(
+    wanted: str | None, plugins: dict[str, EntryPoint]
+) -> list[Callable[[Subparsers], None]]:
+    """The ``register`` functions to call: ``wanted``'s, or all when it is None or unknown."""
+    if wanted in COMMANDS:
+        return [importlib.import_module(f"a2a_kafka.cli.{COMMANDS[wanted]}").register]
+    if wanted in plugins:
+        return [plugins[wanted].load()]
+    modules = dict.fromkeys(COMMANDS.values())
+    built_in = [importlib.import_module(f"a2a_kafka.cli.{m}").register for m in modules]
+    return [*built_in, *(ep.load() for _, ep in sorted(plugins.items()))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return (and, as a script, exit with) the exit code."""
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
+    from a2a_kafka.errors import A2AKafkaError  # after parsing: --help needs no a2a
+
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
@@ -96,15 +119,6 @@ def _configure_logging(debug: bool) -> None:
 
 async def _await(result: Awaitable[int]) -> int:
     return await result
-
-
-def _optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:  # the module exists but something it imports is missing
-            raise
-        return None
 
 
 def _version() -> str:

@@ -1,16 +1,33 @@
-"""Printing an A2A event stream for people: thinking live, questions, answers."""
+"""Printing an A2A event stream for people: thinking live, questions, answers.
+
+`turn` sends one message and prints its events with a `StreamPrinter` (``send``, ``chat``
+and the demo's commands use it).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from a2a.client import Client, ClientCallContext
 from a2a.helpers import get_artifact_text, get_message_text
-from a2a.types.a2a_pb2 import StreamResponse, Task, TaskState
+from a2a.types.a2a_pb2 import (
+    Message,
+    Part,
+    Role,
+    SendMessageRequest,
+    StreamResponse,
+    Task,
+    TaskState,
+)
+from a2a.utils.errors import A2AError
 from google.protobuf.json_format import MessageToDict
+
+from a2a_kafka.errors import A2AKafkaError, KafkaTransportError
 
 STATE_NAMES = {
     TaskState.TASK_STATE_INPUT_REQUIRED: "input required",
@@ -101,3 +118,33 @@ class StreamPrinter:
         print(f"[{elapsed:6.2f}s] {label:>9} │ {lines[0]}", file=self.out, flush=True)
         for line in lines[1:]:
             print(f"{'':>19}│ {line}", file=self.out, flush=True)
+
+
+async def turn(
+    client: Client,
+    text: str,
+    printer: StreamPrinter,
+    timeout: float,
+    task_id: str = "",
+    context_id: str = "",
+) -> Outcome:
+    """Send one message and print its events; errors become `A2AKafkaError`s."""
+    message = Message(
+        role=Role.ROLE_USER,
+        message_id=str(uuid.uuid4()),
+        parts=[Part(text=text)],
+        task_id=task_id,
+        context_id=context_id,
+    )
+    context = ClientCallContext(timeout=timeout)
+    try:
+        async for event in client.send_message(
+            SendMessageRequest(message=message), context=context
+        ):
+            printer(event)
+    except A2AKafkaError:
+        raise
+    except A2AError as exc:
+        raise KafkaTransportError(f"the agent answered with an error: {exc}") from exc
+    sys.stdout.flush()
+    return printer.outcome

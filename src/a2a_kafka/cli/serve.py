@@ -1,36 +1,56 @@
-"""``a2a-kafka serve <agent>``: run game-balance agents until SIGTERM or Ctrl-C.
+"""``a2a-kafka serve TARGET...``: serve any agent until SIGTERM or Ctrl-C.
 
-``--transport kafka`` (default) serves each agent from its request topic in
-the consumer group ``a2a.agent.<name>``: start the same command on several
-machines to scale out. ``both`` also serves the same request handler over HTTP
-JSON-RPC (``--port``); ``http`` serves all three agents over HTTP only. On
-SIGTERM, in-flight requests finish before the process leaves its group.
+TARGET is ``MODULE:ATTR`` (a `RequestHandler`, or a factory returning one with its card;
+see `a2a_kafka.serving`), the name of an agent an installed package registers (the demo's
+``data``, ``cs``, ``balance``), or ``all`` of those.
+
+``--transport kafka`` (default) serves each agent from its request topic in the consumer
+group ``a2a.agent.<name>``: start the same command on several machines to scale out.
+``both`` also serves the same request handler over HTTP JSON-RPC (``--port``, one port per
+agent, counting up); ``http`` serves over HTTP only. On SIGTERM, in-flight requests finish
+before the process leaves its group. HTTP needs the extra ``a2a-kafka[http]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
-from starlette.applications import Starlette
+from a2a_kafka.cli.common import Subparsers
 
-from a2a_kafka.cli.common import Subparsers, cluster_config
-from a2a_kafka.client.connect import KafkaClients
-from a2a_kafka.server.run import serve_until_signal
-from game_balance.agents import build_executor
-from game_balance.data import GameData
-from game_balance.serve_http import AppServer, jsonrpc_interface, run_http_agents
-from game_balance.serve_kafka import KafkaAgentServer, kafka_connector
+if TYPE_CHECKING:
+    from a2a.client.client_factory import ClientFactory
+    from a2a.server.request_handlers.request_handler import RequestHandler
+    from a2a.types.a2a_pb2 import AgentCard, AgentInterface
 
-AGENTS = ("data", "cs", "balance")
+    from a2a_kafka.config import KafkaConfig
+    from a2a_kafka.server.run import Service
+    from a2a_kafka.serving import AgentState, CardResolver, Target
 
 
 def register(subparsers: Subparsers) -> None:
     """Add ``serve``."""
-    parser = subparsers.add_parser("serve", help="run game-balance agents until stopped")
-    parser.add_argument("agent", choices=[*AGENTS, "all"], help="which agent (or all three)")
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve agents (MODULE:ATTR, or an installed agent's name) until stopped",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "agents",
+        nargs="+",
+        metavar="TARGET",
+        help="MODULE:ATTR, a registered agent's name, or all (every registered agent)",
+    )
+    parser.add_argument(
+        "--name", help="serve under this agent name (default: the entry point's, or ATTR)"
+    )
+    parser.add_argument(
+        "--app-dir", type=Path, help="where MODULE is (default: the current directory)"
+    )
     parser.add_argument(
         "--transport", choices=["kafka", "http", "both"], default="kafka", help="how to serve"
     )
@@ -40,49 +60,144 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    names = AGENTS if args.agent == "all" else (args.agent,)
-    data = await asyncio.to_thread(GameData.open)
-    if args.transport == "http":
-        return await _serve_http(args, names, data)
-    config = await cluster_config()
+    from a2a_kafka.errors import ConfigurationError
+    from a2a_kafka.server.run import serve_until_signal
+    from a2a_kafka.serving import registered_agents, resolve
 
+    texts = sorted(registered_agents()) if args.agents == ["all"] else args.agents
+    if not texts:
+        raise ConfigurationError("no agents are registered (install one, or give MODULE:ATTR)")
+    if args.name and len(texts) > 1:
+        raise ConfigurationError("--name names one agent: give one TARGET with it")
+    targets = [resolve(text, args.name, args.app_dir) for text in texts]
     async with contextlib.AsyncExitStack() as stack:
-        connector = kafka_connector(await stack.enter_async_context(KafkaClients(config)))
-        services: list[KafkaAgentServer | AppServer] = []
-        for offset, name in enumerate(names):
-            url = f"http://{args.host}:{args.port + offset}/"
-            http = [jsonrpc_interface(url)] if args.transport == "both" else []
-            server = KafkaAgentServer(
-                name, build_executor(name, data, connector), config, also_at=http
+        config, factory, resolve_card = await stack.enter_async_context(_clients(args.transport))
+        services: list[Service] = []
+        for offset, target in enumerate(targets):
+            state = await stack.enter_async_context(_agent_state(args, config, target.name))
+            http = (
+                [_http_interface(args.host, args.port + offset)]
+                if args.transport != "kafka"
+                else []
             )
-            services.append(server)
-            if http:
-                services.append(_http(server, args.host, args.port + offset))
-            for interface in server.card.supported_interfaces:
-                print(f"{name:8} {interface.url}", flush=True)
+            services.extend(
+                await _agent(args, target, state, config, http, factory, resolve_card, offset)
+            )
         await serve_until_signal(services, on_started=_say_serving)
     return 0
 
 
-async def _serve_http(args: argparse.Namespace, names: tuple[str, ...], data: GameData) -> int:
-    if names != AGENTS:
-        print("error: --transport http serves all three agents together (use `serve all`)")
-        return 2
-    async with run_http_agents(data, args.host) as urls:
-        for name, url in urls.items():
-            print(f"{name:8} {url}", flush=True)
-        await serve_until_signal([], on_started=_say_serving)
-    return 0
+@contextlib.asynccontextmanager
+async def _agent_state(
+    args: argparse.Namespace, config: KafkaConfig, agent: str
+) -> AsyncIterator[AgentState]:
+    """Where ``agent``'s tasks and dedupe claims live: the seam for a ``--state`` option.
+
+    Today: this process's memory (`a2a_kafka.serving.MemoryState`). Shared state plugs in
+    here by yielding an opened `a2a_kafka.SharedTaskState`, which has the same two methods.
+    """
+    from a2a_kafka.serving import MemoryState
+
+    yield MemoryState(config, agent)
+
+
+_served_cards: dict[str, AgentCard] = {}
+"""Cards of the agents this process serves over HTTP only, for their peers to find."""
+
+
+@contextlib.asynccontextmanager
+async def _clients(
+    transport: str,
+) -> AsyncIterator[tuple[KafkaConfig, ClientFactory, CardResolver]]:
+    """The cluster, and how the served agents reach other agents."""
+    from a2a.client.client import ClientConfig
+    from a2a.client.client_factory import ClientFactory
+    from a2a.utils.constants import TransportProtocol
+
+    from a2a_kafka.cli.common import cluster_config
+    from a2a_kafka.client.connect import KafkaClients
+    from a2a_kafka.config import KafkaConfig
+    from a2a_kafka.errors import AgentNotFoundError
+
+    if transport != "http":
+        async with KafkaClients(await cluster_config()) as clients:
+            yield clients.config, clients.factory, clients.registry.get
+        return
+
+    async def served_card(agent: str) -> AgentCard:
+        if agent not in _served_cards:
+            raise AgentNotFoundError(f"no agent {agent!r} is served here over HTTP")
+        return _served_cards[agent]
+
+    bindings: list[str] = [TransportProtocol.JSONRPC]
+    factory = ClientFactory(ClientConfig(streaming=True, supported_protocol_bindings=bindings))
+    yield KafkaConfig.from_env(), factory, served_card
+
+
+async def _agent(
+    args: argparse.Namespace,
+    target: Target,
+    state: AgentState,
+    config: KafkaConfig,
+    http: list[AgentInterface],
+    factory: ClientFactory,
+    resolve_card: CardResolver,
+    offset: int,
+) -> list[Service]:
+    """The services of one target: its Kafka consumer and/or its HTTP server."""
+    from a2a_kafka.registry import kafka_interface, with_kafka_interface
+    from a2a_kafka.serving import ServeContext
+
+    kafka = [kafka_interface(config, target.name)] if args.transport != "http" else []
+    interfaces = (*kafka, *http)
+    context = ServeContext(target.name, config, interfaces, factory, resolve_card, state)
+    handler, card = await target.build(context)
+    services: list[Service] = []
+    if args.transport != "http":
+        card = with_kafka_interface(card, config, target.name)
+        services.append(_Consumer(state, handler, card))
+    else:
+        _served_cards[target.name] = card
+    if http:
+        only_http = args.transport == "http"
+        services.append(_http_server(handler, card, args.host, args.port + offset, only_http))
+    for interface in card.supported_interfaces:
+        print(f"{target.name:8} {interface.url}", flush=True)
+    return services
+
+
+class _Consumer:
+    """The agent's `KafkaConsumerHandler`; closing it also closes the request handler."""
+
+    def __init__(self, state: AgentState, handler: RequestHandler, card: AgentCard) -> None:
+        self.request_handler = handler
+        self.consumer = state.consumer_handler(handler, agent_card=card)
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    async def aclose(self) -> None:
+        await self.consumer.aclose()
+        aclose = getattr(self.request_handler, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def _http_interface(host: str, port: int) -> AgentInterface:
+    from a2a_kafka.http_server import jsonrpc_interface
+
+    shown = f"[{host}]" if ":" in host else host
+    return jsonrpc_interface(f"http://{shown}:{port}/")
+
+
+def _http_server(
+    handler: RequestHandler, card: AgentCard, host: str, port: int, owns_handler: bool
+) -> Service:
+    """The request handler served over HTTP JSON-RPC (closing it when nothing else does)."""
+    from a2a_kafka.http_server import AppServer, jsonrpc_app
+
+    return AppServer(jsonrpc_app(handler, card, close_handler=owns_handler), host, port)
 
 
 def _say_serving() -> None:
     print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)", flush=True)
-
-
-def _http(server: KafkaAgentServer, host: str, port: int) -> AppServer:
-    """The Kafka server's own request handler, also served over HTTP JSON-RPC."""
-    routes = [
-        *create_agent_card_routes(server.card),
-        *create_jsonrpc_routes(server.request_handler, "/"),
-    ]
-    return AppServer(Starlette(routes=routes), host, port)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
-from a2a_kafka.cli.topics import _agent_name
-from a2a_kafka.monitoring import AgentStatus, agent_status, served_agents
+from a2a_kafka.cli.common import agent_name as _agent_name
+
+if TYPE_CHECKING:
+    from a2a_kafka.monitoring import AgentStatus
 
 _HEADER = (
     f"{'agent':<20} {'instances':>9} {'state':<19} {'lag':>6} {'dead letters':>12}  partitions"
@@ -33,6 +36,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _status(args: argparse.Namespace) -> int:
+    from a2a_kafka.monitoring import agent_status, served_agents
+
     config = await cluster_config()
     names = args.agents or await served_agents(config)
     if not names:

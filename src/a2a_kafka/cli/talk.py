@@ -10,17 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
-import uuid
-
-from a2a.client import Client, ClientCallContext
-from a2a.types.a2a_pb2 import Message, Part, Role, SendMessageRequest
-from a2a.utils.errors import A2AError
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
-from a2a_kafka.cli.render import Outcome, StreamPrinter
-from a2a_kafka.client.connect import KafkaClients
-from a2a_kafka.errors import A2AKafkaError, KafkaTransportError
 
 NEEDS_INPUT = 3
 
@@ -51,6 +42,9 @@ def _timeout_option(parser: argparse.ArgumentParser) -> None:
 
 
 async def _send(args: argparse.Namespace) -> int:
+    from a2a_kafka.cli.render import StreamPrinter, turn
+    from a2a_kafka.client.connect import KafkaClients
+
     async with KafkaClients(await cluster_config()) as clients:
         client = await clients.connect(args.agent)
         printer = StreamPrinter(as_json=args.json)
@@ -67,6 +61,9 @@ async def _send(args: argparse.Namespace) -> int:
 
 
 async def _chat(args: argparse.Namespace) -> int:
+    from a2a_kafka.cli.render import Outcome, StreamPrinter, turn
+    from a2a_kafka.client.connect import KafkaClients
+
     async with KafkaClients(await cluster_config()) as clients:
         client = await clients.connect(args.agent)
         print(f"chatting with {args.agent!r}; an empty line or Ctrl-D ends", flush=True)
@@ -84,33 +81,3 @@ def _read(prompt: str) -> str:
         return input(prompt).strip()
     except EOFError:
         return ""
-
-
-async def turn(
-    client: Client,
-    text: str,
-    printer: StreamPrinter,
-    timeout: float,
-    task_id: str = "",
-    context_id: str = "",
-) -> Outcome:
-    """Send one message and print its events; errors become `A2AKafkaError`s."""
-    message = Message(
-        role=Role.ROLE_USER,
-        message_id=str(uuid.uuid4()),
-        parts=[Part(text=text)],
-        task_id=task_id,
-        context_id=context_id,
-    )
-    context = ClientCallContext(timeout=timeout)
-    try:
-        async for event in client.send_message(
-            SendMessageRequest(message=message), context=context
-        ):
-            printer(event)
-    except A2AKafkaError:
-        raise
-    except A2AError as exc:
-        raise KafkaTransportError(f"the agent answered with an error: {exc}") from exc
-    sys.stdout.flush()
-    return printer.outcome

@@ -5,13 +5,7 @@ from __future__ import annotations
 import argparse
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
-from a2a_kafka.reply_topics import (
-    DEFAULT_IDLE,
-    HEARTBEAT_INTERVAL,
-    delete_reply_topics,
-    stale_reply_topics,
-)
-from a2a_kafka.topics import AgentTopics, check_agent_name, ensure_agent_topics
+from a2a_kafka.cli.common import agent_name as _agent_name
 
 
 def register(subparsers: Subparsers) -> None:
@@ -31,12 +25,13 @@ def register(subparsers: Subparsers) -> None:
     gc = actions.add_parser(
         "gc",
         help="delete the reply topics of callers that died without closing",
-        description="A live caller writes a heartbeat to its private reply topic every "
-        f"{HEARTBEAT_INTERVAL:g} s. Reply topics silent for longer than --idle belong to "
-        "callers that crashed; this deletes them (or lists them with --dry-run).",
+        description="A live caller writes a heartbeat to its private reply topic every few "
+        "seconds (a2a_kafka.reply_topics.HEARTBEAT_INTERVAL). Reply topics silent for longer "
+        "than --idle belong to callers that crashed; this deletes them (or lists them with "
+        "--dry-run).",
     )
     gc.add_argument(
-        "--idle", type=float, default=DEFAULT_IDLE / 60, metavar="MINUTES", help="default 60"
+        "--idle", type=float, metavar="MINUTES", help="default: reply_topics.DEFAULT_IDLE (1 h)"
     )
     gc.add_argument("--dry-run", action="store_true", help="list, do not delete")
     gc.set_defaults(handler=_gc)
@@ -51,6 +46,8 @@ async def _create(args: argparse.Namespace) -> int:
         )
         if value is not None
     }
+    from a2a_kafka.topics import AgentTopics, ensure_agent_topics
+
     config = await cluster_config(**overrides)
     created = set(await ensure_agent_topics(config, args.agents))
     for agent in args.agents:
@@ -61,16 +58,12 @@ async def _create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _agent_name(value: str) -> str:
-    try:
-        return check_agent_name(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 async def _gc(args: argparse.Namespace) -> int:
+    from a2a_kafka.reply_topics import DEFAULT_IDLE, delete_reply_topics, stale_reply_topics
+
     config = await cluster_config()
-    stale = await stale_reply_topics(config, args.idle * 60)
+    idle = DEFAULT_IDLE if args.idle is None else args.idle * 60
+    stale = await stale_reply_topics(config, idle)
     for name in stale:
         print(f"{'stale  ' if args.dry_run else 'deleted'}  {name}")
     if not args.dry_run:

@@ -26,14 +26,15 @@ from typing import Any
 from a2a.server.agent_execution import AgentExecutor
 from a2a.server.cluster import VersionedDatabaseTaskStore
 from a2a.server.request_handlers import DefaultRequestHandler
+from a2a.server.request_handlers.request_handler import RequestHandler
 from a2a.types.a2a_pb2 import AgentCard
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from a2a_kafka.cluster.database import create_engine
+from a2a_kafka.cluster.dedupe_store import DatabaseDedupeStore
 from a2a_kafka.cluster.event_stream import KafkaTaskEventStream
 from a2a_kafka.cluster.remote_cancel import RemoteCancellation
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.server.dedupe import DatabaseDedupeStore
 from a2a_kafka.server.handler import KafkaConsumerHandler
 
 
@@ -96,7 +97,7 @@ class SharedTaskState:
         return handler
 
     def consumer_handler(
-        self, request_handler: DefaultRequestHandler, **options: Any
+        self, request_handler: RequestHandler, **options: Any
     ) -> KafkaConsumerHandler:
         """A `KafkaConsumerHandler` for this agent using the shared dedupe store."""
         return KafkaConsumerHandler(

@@ -10,8 +10,8 @@ from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.tasks import InMemoryTaskStore
 from a2a.types import Message, Role, SendMessageRequest
 
+from a2a_kafka.http_server import jsonrpc_interface
 from game_balance.agents import CARD_BUILDERS
-from game_balance.serve_http import jsonrpc_interface
 
 
 def user_message(text: str, task_id: str = "", context_id: str = "") -> SendMessageRequest:

@@ -6,6 +6,7 @@ import pytest
 from a2a.client import Client, ClientFactory
 from a2a.types import AgentCard
 
+from a2a_kafka.http_server import jsonrpc_interface
 from game_balance.agents import AGENT_NAMES, CARD_BUILDERS
 from game_balance.connectors import (
     ClientFactoryConnector,
@@ -14,7 +15,6 @@ from game_balance.connectors import (
     static_cards,
     streaming_config,
 )
-from game_balance.serve_http import jsonrpc_interface
 
 
 def cards() -> dict[str, AgentCard]:

@@ -148,7 +148,8 @@ async def test_health(state: GuiState) -> None:
 
 
 def test_the_cli_has_gui() -> None:
-    args = build_parser().parse_args(["gui", "--port", "0", "--timeout", "12", "--no-agents"])
+    argv = ["gui", "--port", "0", "--timeout", "12", "--no-agents"]
+    args = build_parser(argv).parse_args(argv)
 
     assert (args.port, args.timeout, args.no_agents, args.host) == (0, 12.0, True, "127.0.0.1")
 

@@ -14,14 +14,11 @@ import argparse
 import asyncio
 import os
 import time
+from typing import TYPE_CHECKING
 
-from a2a_kafka.cli.common import Subparsers, local_broker
-from a2a_kafka.cli.render import StreamPrinter
-from a2a_kafka.cli.talk import turn
-from a2a_kafka.client.connect import KafkaClients
-from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import KafkaTransportError
-from a2a_kafka.topics import AgentTopics, record_counts
+if TYPE_CHECKING:
+    from a2a_kafka import KafkaClients, KafkaConfig
+    from a2a_kafka.cli.plugin import Subparsers
 
 SCRIPTS: dict[str, list[tuple[str, str]]] = {
     "ko": [
@@ -53,6 +50,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    from a2a_kafka import KafkaClients
     from game_balance.data import GameData
     from game_balance.serve_kafka import run_kafka_agents
 
@@ -72,6 +70,9 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 async def _play(clients: KafkaClients, script: list[tuple[str, str]], timeout: float) -> None:
+    from a2a_kafka import KafkaTransportError
+    from a2a_kafka.cli.plugin import StreamPrinter, turn
+
     context: dict[str, tuple[str, str]] = {}  # agent -> (task id if it asked, context id)
     for agent, text in script:
         print(f"── you → {agent}: {text}", flush=True)
@@ -87,6 +88,9 @@ async def _play(clients: KafkaClients, script: list[tuple[str, str]], timeout: f
 
 async def demo_cluster() -> KafkaConfig:
     """``KAFKA_BOOTSTRAP_SERVERS``'s cluster, else the local broker (started if needed)."""
+    from a2a_kafka import KafkaConfig
+    from a2a_kafka.cli.plugin import local_broker
+
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         config = KafkaConfig.from_env()
         print(f"using the cluster at {config.bootstrap_servers} (KAFKA_BOOTSTRAP_SERVERS)")
@@ -100,6 +104,8 @@ async def demo_cluster() -> KafkaConfig:
 
 async def _show_audit_log(config: KafkaConfig, agents: list[str]) -> None:
     """Print how many records each agent's request topic holds: Kafka's audit log."""
+    from a2a_kafka.topics import AgentTopics, record_counts
+
     topics = [AgentTopics.of(config, agent).requests for agent in agents]
     print("Kafka keeps every request for audit and replay (`a2a-kafka audit <agent>` lists them):")
     for topic, count in (await record_counts(config, topics)).items():

@@ -12,11 +12,10 @@ import argparse
 import asyncio
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from a2a_kafka.cli.common import Subparsers
-from a2a_kafka.cli.demo import demo_cluster
-from a2a_kafka.errors import A2AKafkaError
-from a2a_kafka.server.run import serve_until_signal
+if TYPE_CHECKING:
+    from a2a_kafka.cli.plugin import Subparsers
 
 DEFAULT_PORT = 8765
 
@@ -46,6 +45,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _gui(args: argparse.Namespace) -> int:
+    from a2a_kafka import A2AKafkaError, serve_until_signal
+    from game_balance.cli.demo import demo_cluster
     from game_balance.data import GameData
     from game_balance.gui import ChatSettings, run_gui
     from game_balance.serve_kafka import run_kafka_agents

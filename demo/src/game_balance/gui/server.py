@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Sequence
 from starlette.applications import Starlette
 
 from a2a_kafka import KafkaClients, KafkaConfig
+from a2a_kafka.http_server import AppServer
 from game_balance.gui.app import GuiState, build_app
 from game_balance.gui.chat import ChatService, ChatSettings
 from game_balance.gui.observer import WireObserver
-from game_balance.serve_http import AppServer
 from game_balance.serve_kafka import kafka_connector
 
 GUI_CLIENT_ID = "a2a-kafka-gui"
