@@ -1,8 +1,9 @@
 """From a request record to a2a's `RequestHandler` and back to JSON-RPC responses.
 
 This is the Kafka counterpart of a2a-sdk's ``JsonRpcDispatcher``: the same
-method table, the same parameter parsing, the same version check and the same
-error objects, minus HTTP. Every failure becomes a JSON-RPC error response; no
+methods (`a2a_kafka.methods.METHODS`), the same parameter parsing, the same
+version check and the same error objects, minus HTTP (and so without a2a's
+HTTP routes, which need starlette). Every failure becomes a JSON-RPC error response; no
 exception escapes `unary` or `stream`.
 """
 
@@ -27,9 +28,7 @@ from a2a.server.jsonrpc_models import (
 )
 from a2a.server.request_handlers.request_handler import RequestHandler
 from a2a.server.request_handlers.response_helpers import build_error_response
-from a2a.server.routes.common import serialize_list_tasks_response
-from a2a.server.routes.jsonrpc_dispatcher import JsonRpcDispatcher
-from a2a.types.a2a_pb2 import SendMessageResponse, Task
+from a2a.types.a2a_pb2 import ListTasksResponse, SendMessageResponse, Task
 from a2a.utils.constants import PROTOCOL_VERSION_1_0, VERSION_HEADER
 from a2a.utils.errors import A2AError, TaskNotFoundError, VersionNotSupportedError
 from a2a.utils.proto_utils import to_stream_response
@@ -38,13 +37,10 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from packaging.version import InvalidVersion, Version
 
+from a2a_kafka.methods import METHODS, STREAMING
 from a2a_kafka.wire import RequestMeta
 
 logger = logging.getLogger(__name__)
-
-METHODS: dict[str, type[Message]] = JsonRpcDispatcher.METHOD_TO_MODEL
-"""JSON-RPC method name → protobuf request type (a2a-sdk's own table)."""
-STREAMING_METHODS = frozenset({"SendStreamingMessage", "SubscribeToTask"})
 
 ContextBuilder = Callable[[RequestMeta], ServerCallContext]
 """Builds the `ServerCallContext` of a request from its record metadata."""
@@ -78,7 +74,7 @@ class Call:
 
     @property
     def streaming(self) -> bool:
-        return self.method in STREAMING_METHODS
+        return self.method in STREAMING
 
 
 class RejectedError(Exception):
@@ -105,7 +101,8 @@ def parse(value: bytes | None, meta: RequestMeta, build_context: ContextBuilder)
             request_id, InvalidRequestError(message="'jsonrpc' must be exactly '2.0'")
         )
     method = body.get("method")
-    model = METHODS.get(method) if isinstance(method, str) else None
+    known = METHODS.get(method) if isinstance(method, str) else None
+    model = known.request if known is not None else None
     if model is None or not isinstance(method, str):
         raise RejectedError(request_id, MethodNotFoundError(data={"method": method}))
     try:
@@ -188,7 +185,7 @@ async def _unary(
             return MessageToDict(_found(await handler.on_cancel_task(request, context)))
         case "ListTasks":
             listed = await handler.on_list_tasks(request, context)
-            return serialize_list_tasks_response(listed, request.include_artifacts)
+            return _list_tasks_result(listed, request.include_artifacts)
         case "CreateTaskPushNotificationConfig":
             return MessageToDict(
                 await handler.on_create_task_push_notification_config(request, context)
@@ -219,6 +216,15 @@ async def _stream(
         source = handler.on_subscribe_to_task(request, context)
     async for event in source:
         yield event
+
+
+def _list_tasks_result(response: ListTasksResponse, include_artifacts: bool) -> dict[str, Any]:
+    """ListTasks' result as a2a's JSON-RPC route writes it: every field; artifacts on request."""
+    result = MessageToDict(response, always_print_fields_with_no_presence=True)
+    if not include_artifacts:
+        for task in result["tasks"]:
+            task.pop("artifacts", None)
+    return result
 
 
 def _found(task: Task | None) -> Task:
