@@ -165,7 +165,7 @@ async def one_round(a: Instance, b: Instance) -> dict[str, float | None]:
     cancel_at, stop_at = await sub_cancel, await stop
     for stream in (subscription, origin):
         with contextlib.suppress(Exception):
-            await stream.aclose()  # type: ignore[attr-defined]
+            await stream.aclose()
     return {
         "event": None if event_at is None else (event_at - ticked) * 1000,
         "cancel": None if cancel_at is None else (cancel_at - cancelled) * 1000,

@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from a2a.client import Client, ClientCallContext, ClientConfig, ClientFactory
@@ -96,7 +97,7 @@ async def agent(
         )
         handler = request_handler(card, extended, push=push)
         async with http_server(handler, card):
-            agent = Agent(lambda **c: ClientFactory(ClientConfig(**c)).create(card))  # type: ignore[arg-type]
+            agent = Agent(lambda **c: ClientFactory(ClientConfig(**c)).create(card))
             yield agent
             for client in agent.clients:
                 await client.close()
@@ -109,10 +110,10 @@ async def agent(
         KafkaClients(kafka_config) as clients,
     ):
         # One KafkaClients (one producer, one reply topic) serves every client config.
-        def make(**c: object) -> Client:
+        def make(**c: Any) -> Client:
             factory = ClientFactory(
                 ClientConfig(**c, supported_protocol_bindings=[KAFKA_PROTOCOL_BINDING])
-            )  # type: ignore[arg-type]
+            )
             clients.register(factory)
             return factory.create(card)
 

@@ -411,7 +411,7 @@ async def test_a_consume_loop_failure_reaches_serve_forever_as_a_broker_error(
         async def fetch_fails(*_: object, **__: object) -> None:
             raise TopicAuthorizationFailedError()
 
-        server._consumer.getmany = fetch_fails  # type: ignore[method-assign]
+        server._consumer.getmany = fetch_fails
         async with asyncio.timeout(10):
             with pytest.raises(BrokerError, match="TopicAuthorizationFailed"):
                 await server.serve_forever()

@@ -46,7 +46,7 @@ class Instance:
 
     @property
     def partition(self) -> int:
-        return min(tp.partition for tp in self.server.assignment)
+        return int(min(tp.partition for tp in self.server.assignment))
 
 
 @contextlib.asynccontextmanager

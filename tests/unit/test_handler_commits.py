@@ -32,7 +32,7 @@ async def test_close_does_not_hang_on_a_commit_the_broker_never_answers(
     monkeypatch.setattr(handler_module, "COMMIT_TIMEOUT", 0.05)
     server = KafkaConsumerHandler("x", None, KafkaConfig())  # type: ignore[arg-type]
     consumer = UnansweredConsumer()
-    server._consumer = consumer  # type: ignore[assignment]
+    server._consumer = consumer
     server._offsets.started(TP, 0)
     server._offsets.finished(TP, 0)
     async with asyncio.timeout(5):

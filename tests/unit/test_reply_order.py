@@ -23,7 +23,7 @@ async def test_out_of_order_records_are_reordered_and_duplicates_dropped() -> No
 
 
 async def test_an_error_redelivered_under_an_old_sequence_still_ends_the_stream() -> None:
-    interrupted = {"error": {"code": -32603, "message": "interrupted"}}
+    interrupted: dict[str, object] = {"error": {"code": -32603, "message": "interrupted"}}
     got = await drain(event(0), event(0, interrupted), Reply("c", ReplyKind.END, 1, None))
     assert got == [{"result": {"n": 0}}, interrupted]
 

@@ -26,7 +26,7 @@ def requester(monkeypatch: pytest.MonkeyPatch) -> Requester:
     address = ReplyAddress("replies", 0)
     requester = Requester(config, reply_to=address)
     requester._router = ReplyRouter(config, address)
-    requester._producer = StoppedProducer()  # type: ignore[assignment]
+    requester._producer = StoppedProducer()
 
     async def closed_meanwhile(_: KafkaConfig) -> set[str]:
         await requester.aclose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from a2a.helpers import new_data_part, new_text_part
 from a2a.types import (
     Artifact,
@@ -18,7 +20,7 @@ from a2a.types import (
 from game_balance.gui.events import EventMapper
 
 
-def status(state: TaskState, text: str = "", **metadata: object) -> StreamResponse:
+def status(state: TaskState, text: str = "", **metadata: Any) -> StreamResponse:
     message = Message(role=Role.ROLE_AGENT, message_id="m", parts=[new_text_part(text)])
     message.metadata.update(metadata)
     update = TaskStatusUpdateEvent(
