@@ -17,6 +17,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+__version__ = "0.1.0"
+"""This distribution's version (the wheel's, and ``a2a-kafka --version``'s)."""
+
 if TYPE_CHECKING:
     from a2a_kafka.client.connect import KafkaClients
     from a2a_kafka.client.requester import Requester

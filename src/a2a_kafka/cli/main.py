@@ -13,16 +13,16 @@ traceback only under ``--debug``), 2 usage error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
-import inspect
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, version
+from typing import TYPE_CHECKING
 
 from a2a_kafka.cli.common import COMMANDS_GROUP, Subparsers
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 COMMANDS = {
     "broker": "broker",
@@ -57,6 +57,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     wanted = next((w for w in words if not w.startswith("-")), None)
     if wanted is None and "--version" in words:
         return parser
+    from importlib.metadata import entry_points
+
     plugins = {ep.name: ep for ep in entry_points(group=COMMANDS_GROUP) if ep.name not in COMMANDS}
     for register in _registrations(wanted, plugins):
         register(subparsers)
@@ -80,7 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return (and, as a script, exit with) the exit code."""
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    from a2a_kafka.errors import A2AKafkaError  # after parsing: --help needs no a2a
+    import asyncio  # after parsing: --help and --version need neither asyncio nor a2a
+    import inspect
+
+    from a2a_kafka.errors import A2AKafkaError
 
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -109,6 +114,8 @@ def _configure_logging(debug: bool) -> None:
     aiokafka logs retries and connection failures that a2a-kafka handles or
     reports itself as one ``error:`` line.
     """
+    import logging
+
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -122,10 +129,9 @@ async def _await(result: Awaitable[int]) -> int:
 
 
 def _version() -> str:
-    try:
-        return version("a2a-kafka")
-    except PackageNotFoundError:
-        return "unknown"
+    from a2a_kafka import __version__
+
+    return __version__
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ task and context. Exit codes of ``send``: 0 completed, 1 failed or error,
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
 
@@ -61,6 +60,8 @@ async def _send(args: argparse.Namespace) -> int:
 
 
 async def _chat(args: argparse.Namespace) -> int:
+    import asyncio
+
     from a2a_kafka.cli.render import Outcome, StreamPrinter, turn
     from a2a_kafka.client.connect import KafkaClients
 

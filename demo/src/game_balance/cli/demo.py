@@ -11,7 +11,6 @@ Balance agent calls Data and CS over Kafka. Ends with what Kafka recorded.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import time
 from typing import TYPE_CHECKING
@@ -50,6 +49,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
     from a2a_kafka import KafkaClients
     from game_balance.data import GameData
     from game_balance.serve_kafka import run_kafka_agents

@@ -9,7 +9,6 @@ URL. See docs/gui.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +44,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 async def _gui(args: argparse.Namespace) -> int:
+    import asyncio
+
     from a2a_kafka import A2AKafkaError, serve_until_signal
     from game_balance.cli.demo import demo_cluster
     from game_balance.data import GameData
