@@ -1,11 +1,14 @@
 """a2a-kafka: the A2A (Agent2Agent) protocol carried over Apache Kafka.
 
 The public API is what `__all__` lists (every type used in a public signature is in it)
-and these modules: `a2a_kafka.broker` (the local broker), `a2a_kafka.testing` and
-`a2a_kafka.pytest_plugin` (tests against a real cluster), `a2a_kafka.http_server` (extra
-``http``), `a2a_kafka.cli.plugin` (commands added to the ``a2a-kafka`` CLI), and the record
-format of `a2a_kafka.wire` (header names) and `a2a_kafka.topics` (topic names). Every other
-module is internal: its docstring says so, and it may change without notice.
+and these modules: `a2a_kafka.config` and `a2a_kafka.errors` (where the root's
+configuration and error types live), `a2a_kafka.serving` (what ``a2a-kafka serve`` serves),
+`a2a_kafka.broker` (the local broker), `a2a_kafka.testing` and `a2a_kafka.pytest_plugin`
+(tests against a real cluster), `a2a_kafka.http_server` (extra ``http``), `a2a_kafka.msk`
+(extra ``msk``), `a2a_kafka.cli.plugin` (commands added to the ``a2a-kafka`` CLI), and the
+record format of `a2a_kafka.wire` (header names) and `a2a_kafka.topics` (topic names).
+Every other module is internal: its docstring (or its package's) says so, and it may change
+without notice.
 
 Names are imported on first use, so ``import a2a_kafka`` is cheap and needs no extra: the
 cluster-state names (`SharedTaskState`, `KafkaTaskEventStream`, `DatabaseDedupeStore`) need
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
     from a2a_kafka.server.router import ContextBuilder, default_context
     from a2a_kafka.server.run import Service, serve_until_signal
     from a2a_kafka.server.stats import HandlerStats
-    from a2a_kafka.serving import AgentSpec, ServeContext
+    from a2a_kafka.serving import AgentSpec, AgentState, MemoryState, ServeContext
     from a2a_kafka.topics import AgentTopics
     from a2a_kafka.wire import ReplyAddress, RequestMeta
 
@@ -60,6 +63,7 @@ _EXPORTS = {
     "AgentNotFoundError": "a2a_kafka.errors",
     "AgentRegistry": "a2a_kafka.registry",
     "AgentSpec": "a2a_kafka.serving",
+    "AgentState": "a2a_kafka.serving",
     "AgentTopics": "a2a_kafka.topics",
     "BrokerAuthenticationError": "a2a_kafka.errors",
     "BrokerError": "a2a_kafka.errors",
@@ -79,6 +83,7 @@ _EXPORTS = {
     "KafkaTransportError": "a2a_kafka.errors",
     "LocalBrokerError": "a2a_kafka.errors",
     "MemoryDedupeStore": "a2a_kafka.server.dedupe",
+    "MemoryState": "a2a_kafka.serving",
     "MessageKey": "a2a_kafka.server.dedupe",
     "Outcome": "a2a_kafka.server.dedupe",
     "ReplyAddress": "a2a_kafka.wire",
@@ -104,6 +109,7 @@ __all__ = [
     "AgentNotFoundError",
     "AgentRegistry",
     "AgentSpec",
+    "AgentState",
     "AgentTopics",
     "BrokerAuthenticationError",
     "BrokerError",
@@ -122,6 +128,7 @@ __all__ = [
     "KafkaTransportError",
     "LocalBrokerError",
     "MemoryDedupeStore",
+    "MemoryState",
     "MessageKey",
     "Outcome",
     "ReplyAddress",

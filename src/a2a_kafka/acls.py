@@ -19,6 +19,8 @@ no ``IdempotentWrite`` on Kafka 3.0+, since ``Write`` on a topic implies it).
 
 `create_acls` grants ACLs through the Kafka protocol, for development clusters
 and tests; on MSK use ``kafka-acls.sh`` (`Acl.kafka_acls_arguments`) or Terraform.
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations

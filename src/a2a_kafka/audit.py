@@ -4,6 +4,8 @@ Every request an agent ever received stays in ``agent.<name>.requests`` for the
 topic's retention. `read_requests` walks it from the beginning (or from a point
 in time) to its current end and yields one `AuditEntry` per record, decoded as
 far as the record allows: a malformed record is reported, not skipped.
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ and names it::
 Failures after the connection was made (a request denied by an ACL, a broker
 that went away) keep aiokafka's own description. Authentication failures are
 final: callers raise them at once, never retry.
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations

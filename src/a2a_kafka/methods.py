@@ -6,6 +6,8 @@ request record is keyed (so one conversation or task stays on one partition), an
 the server dedupes it (a redelivered SendMessage never runs twice). The client transport,
 the wire format, the server's router and its request processor all read `METHODS`; none
 keeps its own list.
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations

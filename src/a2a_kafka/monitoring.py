@@ -10,6 +10,8 @@ What ``a2a-kafka status`` shows, read with the admin API as Kafka's own
   only after a request's replies were acknowledged). A partition the group
   never committed counts from its first retained record;
 - **dead letters**: records retained on ``agent.<name>.requests.dlq``.
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations

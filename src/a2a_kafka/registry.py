@@ -6,6 +6,8 @@ latest card of each agent for ever. `AgentRegistry` reads the topic to the end
 and answers by name or by skill. Cards list a Kafka interface::
 
     AgentInterface(url="kafka://<bootstrap>/<agent>", protocol_binding=KAFKA_PROTOCOL_BINDING)
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations

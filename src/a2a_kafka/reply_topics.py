@@ -7,6 +7,8 @@ writes a heartbeat record to its own reply topic on start and then every
 newest record is older than an idle bound (or that hold none: their caller died
 before its first heartbeat), and `delete_reply_topics` removes them; the CLI is
 ``a2a-kafka topics gc``. Servers skip requests whose reply topic is gone.
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations

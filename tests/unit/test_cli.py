@@ -220,3 +220,33 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def test_bench_runs_the_checkouts_bench_not_another_on_the_path(tmp_path: Path) -> None:
+    impostor = tmp_path / "bench"
+    impostor.mkdir()
+    (impostor / "__init__.py").write_text("raise SystemExit('the wrong bench was imported')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "a2a_kafka.cli.main", "bench", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrong bench" not in done.stdout + done.stderr
+    assert "usage: a2a-kafka bench" in done.stdout
+    assert "--quick" in done.stdout  # the checkout's bench.cli options
+
+
+def test_bench_refuses_a_bench_imported_from_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from a2a_kafka.cli.bench import checkout_bench_cli
+
+    monkeypatch.setitem(sys.modules, "bench", type(sys)("bench"))
+    with pytest.raises(ConfigurationError, match="another `bench` package"):
+        checkout_bench_cli()

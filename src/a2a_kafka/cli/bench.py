@@ -27,15 +27,14 @@ HELP = "benchmark A2A over Kafka against HTTP and raw Kafka (source checkout onl
 def register(subparsers: Subparsers) -> None:
     """Add ``bench``; its arguments go to the checkout's ``bench.cli``."""
     parser = subparsers.add_parser("bench", help=HELP, description=HELP, add_help=False)
-    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    parser.set_defaults(handler=_run)
+    parser.set_defaults(handler=_run, passes_arguments_on=True)  # as ``args.extra``
 
 
 def _run(args: argparse.Namespace) -> int:
     cli = checkout_bench_cli()
     parser = argparse.ArgumentParser(prog="a2a-kafka bench", description=cli.DESCRIPTION)
     cli.add_arguments(parser)
-    result: int = cli.run(parser.parse_args(args.args))
+    result: int = cli.run(parser.parse_args(args.extra))
     return result
 
 

@@ -3,9 +3,14 @@
 ::
 
     database      the shared database's URL and engine (SQLite or PostgreSQL)
+    dedupe_store  DatabaseDedupeStore: dedupe claims in a table of that database
     event_stream  KafkaTaskEventStream: a2a's TaskEventStream over a Kafka topic
     remote_cancel RemoteCancellation: stop a task cancelled on another instance
     state         SharedTaskState: all of it wired for a2a and KafkaConsumerHandler
+
+Needs SQLAlchemy: ``pip install 'a2a-kafka[sqlite]'`` or ``'a2a-kafka[postgresql]'``.
+
+Internal package: its modules are not part of the public API; use what `a2a_kafka` exports.
 """
 
 from a2a_kafka.cluster.database import DATABASE_URL_ENV, create_engine, database_url
