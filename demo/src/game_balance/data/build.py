@@ -62,8 +62,8 @@ def default_data_dir() -> Path:
     configured = os.environ.get(DATA_DIR_ENV)
     if configured:
         return Path(configured)
-    project_root = Path(__file__).resolve().parents[3]
-    if (project_root / "pyproject.toml").is_file():
+    project_root = Path(__file__).resolve().parents[4]  # <root>/demo/src/game_balance/data/
+    if (project_root / "pyproject.toml").is_file() and (project_root / "demo").is_dir():
         return project_root / ".local" / "game_balance"
     return Path.home() / ".cache" / "game_balance"
 
