@@ -1,21 +1,29 @@
-"""The errors a2a-kafka raises.
+"""The errors a2a-kafka raises: one contract.
 
-Every error the library raises on its own account derives from `A2AKafkaError`.
-Where the A2A protocol defines the failure, the error *also* derives from
-a2a-sdk's class for it, so `except A2AClientError` / `except
-A2AClientTimeoutError` written for the HTTP transports keeps working::
+Everything a caller of the library can see is an a2a-sdk `A2AClientError`, so
+``except A2AClientError`` (and ``except A2AClientTimeoutError``) written for a2a's HTTP
+transports works unchanged over Kafka. The library's own failures, on the client and on
+the server side, are `A2AKafkaError`\\ s; where a2a defines the failure (a timeout) the
+error is also a2a's class for it::
 
-    A2AKafkaError                      root of this library's errors
-    ├── ConfigurationError             a setting is missing or invalid
-    ├── BrokerError                    the Kafka cluster cannot be used
-    │   ├── BrokerAuthenticationError  credentials or TLS certificate rejected
-    │   └── LocalBrokerError           the bundled local broker cannot start
-    ├── KafkaTransportError            (also a2a's A2AClientError)
-    │   └── KafkaTimeoutError          (also a2a's A2AClientTimeoutError)
-    └── AgentNotFoundError             no card is registered under that name
+    A2AClientError (a2a-sdk)               everything a caller can see
+    ├── A2AKafkaError                      every failure of a2a-kafka itself
+    │   ├── ConfigurationError             a setting is missing or invalid (also ValueError)
+    │   ├── AgentNotFoundError             no card is registered under that name (also LookupError)
+    │   ├── BrokerError                    the Kafka cluster cannot be used, or refused an operation
+    │   │   ├── BrokerAuthenticationError  credentials or TLS certificate rejected
+    │   │   └── LocalBrokerError           the bundled local broker cannot start
+    │   └── KafkaTransportError            a request could not be carried: produce failed,
+    │       │                              malformed reply, client closed, state store failed
+    │       └── KafkaTimeoutError          no reply or next event in time (*)
+    └── A2AClientTimeoutError (a2a-sdk)    (*) KafkaTimeoutError derives from it too
 
-Errors returned by the remote agent (TaskNotFound, InvalidParams, ...) are
-raised as a2a-sdk's own classes, exactly as the JSON-RPC transport raises them.
+Errors the remote agent answers with (TaskNotFound, InvalidParams, ...) are raised as
+a2a-sdk's own `A2AError` classes, exactly as its JSON-RPC transport raises them.
+
+No third-party exception escapes a public call: aiokafka's are translated in one place,
+`a2a_kafka.diagnosis.kafka_errors` (and `cluster_error`, which it uses), into `BrokerError`
+and its subclasses, with ``raise ... from`` keeping the original as ``__cause__``.
 """
 
 from __future__ import annotations
@@ -23,8 +31,8 @@ from __future__ import annotations
 from a2a.client.errors import A2AClientError, A2AClientTimeoutError
 
 
-class A2AKafkaError(Exception):
-    """Root of every error raised by a2a-kafka itself."""
+class A2AKafkaError(A2AClientError):
+    """Root of every error raised by a2a-kafka itself (an a2a `A2AClientError`)."""
 
 
 class ConfigurationError(A2AKafkaError, ValueError):
@@ -51,8 +59,8 @@ class LocalBrokerError(BrokerError):
     """
 
 
-class KafkaTransportError(A2AKafkaError, A2AClientError):
-    """A request could not be carried over Kafka (produce failed, bad reply)."""
+class KafkaTransportError(A2AKafkaError):
+    """A request could not be carried over Kafka (produce failed, bad reply, closed client)."""
 
 
 class KafkaTimeoutError(KafkaTransportError, A2AClientTimeoutError):

@@ -2,14 +2,18 @@
 
 Every A2A operation is one JSON-RPC request record on the agent's request
 topic; unary operations get one reply record, streaming ones a sequence of
-records closed by an end-of-stream record. Errors the agent returns are raised
-as a2a-sdk's own error classes, exactly as with the HTTP JSON-RPC transport.
+records closed by an end-of-stream record (`a2a_kafka.methods.METHODS` says which,
+and each result's type). Errors the agent returns are raised as a2a-sdk's own error
+classes, exactly as with the HTTP JSON-RPC transport; a reply that is not a valid
+JSON-RPC response of the method is a `KafkaTransportError`.
+
+Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from a2a.client.client import ClientCallContext
 from a2a.client.errors import A2AClientError
@@ -40,6 +44,8 @@ from google.protobuf.message import Message
 
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.config import KafkaConfig
+from a2a_kafka.errors import KafkaTransportError
+from a2a_kafka.methods import METHODS
 from a2a_kafka.topics import AgentTopics
 
 _M = TypeVar("_M", bound=Message)
@@ -88,7 +94,7 @@ class KafkaTransport(ClientTransport):
         self, request: SendMessageRequest, *, context: ClientCallContext | None = None
     ) -> SendMessageResponse:
         """Send a message; blocks until the task is done unless ``return_immediately``."""
-        return await self._unary("SendMessage", request, SendMessageResponse(), context)
+        return cast(SendMessageResponse, await self._unary("SendMessage", request, context))
 
     async def send_message_streaming(
         self, request: SendMessageRequest, *, context: ClientCallContext | None = None
@@ -101,26 +107,27 @@ class KafkaTransport(ClientTransport):
         self, request: GetTaskRequest, *, context: ClientCallContext | None = None
     ) -> Task:
         """The task's current state and history."""
-        return await self._unary("GetTask", request, Task(), context)
+        return cast(Task, await self._unary("GetTask", request, context))
 
     async def list_tasks(
         self, request: ListTasksRequest, *, context: ClientCallContext | None = None
     ) -> ListTasksResponse:
         """A page of the caller's tasks."""
-        return await self._unary("ListTasks", request, ListTasksResponse(), context)
+        return cast(ListTasksResponse, await self._unary("ListTasks", request, context))
 
     async def cancel_task(
         self, request: CancelTaskRequest, *, context: ClientCallContext | None = None
     ) -> Task:
         """Ask the agent to cancel a task; returns the task as it stands after."""
-        return await self._unary("CancelTask", request, Task(), context)
+        return cast(Task, await self._unary("CancelTask", request, context))
 
     async def create_task_push_notification_config(
         self, request: TaskPushNotificationConfig, *, context: ClientCallContext | None = None
     ) -> TaskPushNotificationConfig:
         """Create or replace a push-notification config of a task."""
-        return await self._unary(
-            "CreateTaskPushNotificationConfig", request, TaskPushNotificationConfig(), context
+        return cast(
+            TaskPushNotificationConfig,
+            await self._unary("CreateTaskPushNotificationConfig", request, context),
         )
 
     async def get_task_push_notification_config(
@@ -130,8 +137,9 @@ class KafkaTransport(ClientTransport):
         context: ClientCallContext | None = None,
     ) -> TaskPushNotificationConfig:
         """One push-notification config of a task."""
-        return await self._unary(
-            "GetTaskPushNotificationConfig", request, TaskPushNotificationConfig(), context
+        return cast(
+            TaskPushNotificationConfig,
+            await self._unary("GetTaskPushNotificationConfig", request, context),
         )
 
     async def list_task_push_notification_configs(
@@ -141,11 +149,9 @@ class KafkaTransport(ClientTransport):
         context: ClientCallContext | None = None,
     ) -> ListTaskPushNotificationConfigsResponse:
         """The push-notification configs of a task."""
-        return await self._unary(
-            "ListTaskPushNotificationConfigs",
-            request,
-            ListTaskPushNotificationConfigsResponse(),
-            context,
+        return cast(
+            ListTaskPushNotificationConfigsResponse,
+            await self._unary("ListTaskPushNotificationConfigs", request, context),
         )
 
     async def delete_task_push_notification_config(
@@ -170,7 +176,7 @@ class KafkaTransport(ClientTransport):
         """The authenticated extended card; the public card if the agent has none."""
         if self.card is not None and not self.card.capabilities.extended_agent_card:
             return self.card
-        return await self._unary("GetExtendedAgentCard", request, AgentCard(), context)
+        return cast(AgentCard, await self._unary("GetExtendedAgentCard", request, context))
 
     async def close(self) -> None:
         """Close the requester if this transport owns it. Idempotent."""
@@ -178,13 +184,17 @@ class KafkaTransport(ClientTransport):
             await self._requester.aclose()
 
     async def _unary(
-        self, method: str, request: Message, result: _M, context: ClientCallContext | None
-    ) -> _M:
-        body = await self._call(method, request, context)
+        self, name: str, request: Message, context: ClientCallContext | None
+    ) -> Message:
+        """One unary call: its result parsed as the method's response type (`METHODS`)."""
+        method = METHODS[name]
+        assert not method.streaming, name
+        assert method.response is not None, name
+        body = await self._call(name, request, context)
         data = body["result"]
         if not isinstance(data, dict):
-            raise A2AClientError(f"{method} reply has no result object: {data!r}")
-        return _parse(data, result, method)
+            raise KafkaTransportError(f"{name} reply has no result object: {data!r}")
+        return _parse(data, method.response(), name)
 
     async def _call(
         self, method: str, request: Message, context: ClientCallContext | None
@@ -201,8 +211,10 @@ class KafkaTransport(ClientTransport):
         return _check(body)
 
     async def _stream(
-        self, method: str, request: Message, context: ClientCallContext | None
+        self, name: str, request: Message, context: ClientCallContext | None
     ) -> AsyncGenerator[StreamResponse]:
+        assert METHODS[name].streaming, name
+        method = name
         config = self._requester.config
         async for body in self._requester.stream(
             self.topic,
@@ -218,11 +230,11 @@ class KafkaTransport(ClientTransport):
 
 
 def _parse(data: Any, message: _M, method: str) -> _M:
-    """The result as ``message``; `A2AClientError` when the agent sent something else."""
+    """The result as ``message``; `KafkaTransportError` when the agent sent something else."""
     try:
         return parse_lenient(data, message)
     except (json_format.ParseError, TypeError, ValueError) as exc:
-        raise A2AClientError(
+        raise KafkaTransportError(
             f"{method} reply is not a valid {type(message).__name__}: {exc}"
         ) from exc
 
@@ -238,10 +250,12 @@ def _check(body: dict[str, Any]) -> dict[str, Any]:
     error = body.get("error")
     if error:
         if not isinstance(error, dict):
-            raise A2AClientError(f"Invalid JSON-RPC response: error is not an object: {error!r}")
+            raise KafkaTransportError(
+                f"Invalid JSON-RPC response: error is not an object: {error!r}"
+            )
         raise _error(error)
     if "result" not in body:
-        raise A2AClientError("Invalid JSON-RPC response: it has neither 'result' nor 'error'")
+        raise KafkaTransportError("Invalid JSON-RPC response: it has neither 'result' nor 'error'")
     return body
 
 
@@ -254,4 +268,4 @@ def _error(error: dict[str, Any]) -> A2AError:
             break
     if isinstance(code, int) and code in _CODE_TO_ERROR:
         return _CODE_TO_ERROR[code](message, data=data)
-    return A2AClientError(f"JSON-RPC Error {code}: {message}")
+    return A2AClientError(f"JSON-RPC Error {code}: {message}")  # as a2a's JSON-RPC transport
