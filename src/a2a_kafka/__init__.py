@@ -2,7 +2,8 @@
 
 The public API is what `__all__` lists (every type used in a public signature is in it)
 and these modules: `a2a_kafka.config` and `a2a_kafka.errors` (where the root's
-configuration and error types live), `a2a_kafka.serving` (what ``a2a-kafka serve`` serves),
+configuration and error types live), `a2a_kafka.kafka_clients` (the one place aiokafka
+clients are built: the seam tests swap), `a2a_kafka.serving` (what ``a2a-kafka serve`` serves),
 `a2a_kafka.broker` (the local broker), `a2a_kafka.testing` and `a2a_kafka.pytest_plugin`
 (tests against a real cluster), `a2a_kafka.http_server` (extra ``http``), `a2a_kafka.msk`
 (extra ``msk``), `a2a_kafka.cli.plugin` (commands added to the ``a2a-kafka`` CLI), and the
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from a2a_kafka.cluster.event_stream import KafkaTaskEventStream
     from a2a_kafka.cluster.state import SharedTaskState
     from a2a_kafka.config import KafkaConfig, SaslMechanism, SecurityConfig
+    from a2a_kafka.kafka_clients import KafkaClientFactory
     from a2a_kafka.errors import (
         A2AKafkaError,
         AgentNotFoundError,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         KafkaTimeoutError,
         KafkaTransportError,
         LocalBrokerError,
+        StateError,
     )
     from a2a_kafka.registry import (
         KAFKA_PROTOCOL_BINDING,
@@ -74,6 +77,7 @@ _EXPORTS = {
     "DedupeStore": "a2a_kafka.server.dedupe",
     "HandlerStats": "a2a_kafka.server.stats",
     "KAFKA_PROTOCOL_BINDING": "a2a_kafka.registry",
+    "KafkaClientFactory": "a2a_kafka.kafka_clients",
     "KafkaClients": "a2a_kafka.client.connect",
     "KafkaConfig": "a2a_kafka.config",
     "KafkaConsumerHandler": "a2a_kafka.server.handler",
@@ -95,6 +99,7 @@ _EXPORTS = {
     "ServeContext": "a2a_kafka.serving",
     "Service": "a2a_kafka.server.run",
     "SharedTaskState": "a2a_kafka.cluster.state",
+    "StateError": "a2a_kafka.errors",
     "default_context": "a2a_kafka.server.router",
     "serve_until_signal": "a2a_kafka.server.run",
     "kafka_interface": "a2a_kafka.registry",
@@ -119,6 +124,7 @@ __all__ = [
     "DatabaseDedupeStore",
     "DedupeStore",
     "HandlerStats",
+    "KafkaClientFactory",
     "KafkaClients",
     "KafkaConfig",
     "KafkaConsumerHandler",
@@ -140,6 +146,7 @@ __all__ = [
     "ServeContext",
     "Service",
     "SharedTaskState",
+    "StateError",
     "default_context",
     "kafka_interface",
     "kafka_url",

@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiokafka import AIOKafkaClient
-from aiokafka.errors import KafkaError, for_code
+from aiokafka.errors import for_code
 from aiokafka.protocol.admin import CreateAclsRequest, DescribeAclsRequest
 
 from a2a_kafka.client.requester import reply_topic_prefix
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.diagnosis import cluster_error
+from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.topics import REGISTRY_TOPIC, AgentTopics
 
@@ -139,8 +139,17 @@ async def create_acls(config: KafkaConfig, acls: Iterable[Acl], *, settle: float
     ``settle`` seconds later. Raises `BrokerError` when Kafka refuses.
     """
     wanted = list(dict.fromkeys(acls))
-    client = AIOKafkaClient(**config.client_options())
+    client = AIOKafkaClient(**config.client_options())  # the protocol-level client: no factory
     try:
+        await _create_acls(config, client, wanted, settle)
+    finally:
+        await client.close()
+
+
+async def _create_acls(
+    config: KafkaConfig, client: AIOKafkaClient, wanted: list[Acl], settle: float
+) -> None:
+    async with kafka_errors(config):
         await client.bootstrap()
         node = client.get_random_node()
         for response in await asyncio.gather(*(client.send(node, _creation(a)) for a in wanted)):
@@ -149,14 +158,13 @@ async def create_acls(config: KafkaConfig, acls: Iterable[Acl], *, settle: float
                     raise BrokerError(
                         f"creating an ACL failed: {for_code(code).__name__} {message}"
                     )
-        async with asyncio.timeout(settle):
-            for acl in wanted:
-                while not _listed(await client.send(node, _description(acl))):  # noqa: ASYNC110 - no notification
-                    await asyncio.sleep(0.05)
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
-    finally:
-        await client.close()
+        try:
+            async with asyncio.timeout(settle):
+                for acl in wanted:
+                    while not _listed(await client.send(node, _description(acl))):  # noqa: ASYNC110 - no notification
+                        await asyncio.sleep(0.05)
+        except TimeoutError:
+            raise BrokerError(f"the ACLs were not applied within {settle:g} s") from None
 
 
 def _creation(acl: Acl) -> CreateAclsRequest:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from a2a_kafka.errors import ConfigurationError
+from a2a_kafka.kafka_clients import AIOKAFKA, KafkaClientFactory
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
@@ -121,6 +122,10 @@ class KafkaConfig:
     consumer_options: Mapping[str, Any] = field(default_factory=dict)
     """Extra ``AIOKafkaConsumer`` keyword arguments; they override the library's."""
 
+    client_factory: KafkaClientFactory | None = field(default=None, repr=False, compare=False)
+    """Builds every aiokafka client of this config (`a2a_kafka.kafka_clients`); None:
+    aiokafka's own. Tests and benchmarks give another instead of patching modules."""
+
     def __post_init__(self) -> None:
         if not self.bootstrap_servers.strip():
             raise ConfigurationError("bootstrap_servers is empty")
@@ -166,6 +171,11 @@ class KafkaConfig:
             )
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def kafka(self) -> KafkaClientFactory:
+        """The factory of this config's aiokafka clients (``client_factory``, else aiokafka's)."""
+        return self.client_factory or AIOKAFKA
 
     def with_(self, **changes: Any) -> KafkaConfig:
         """A copy with some fields changed."""

@@ -1,4 +1,7 @@
-"""Why the cluster cannot be used: aiokafka's connection failures as one clear `BrokerError`.
+"""Why the cluster cannot be used: aiokafka's errors as one clear `BrokerError`.
+
+This is the one place aiokafka's exceptions become the library's (`a2a_kafka.errors`):
+`kafka_errors` wraps a block of aiokafka calls, `cluster_error` maps one exception.
 
 aiokafka reports every failed bootstrap as ``KafkaConnectionError("Unable to
 bootstrap from [...]")``, whether the broker was down, rejected the password or
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from collections.abc import AsyncIterator
 
 from aiokafka.conn import collect_hosts, create_conn
 from aiokafka.errors import (
@@ -51,6 +55,21 @@ _DENIED = (
     GroupAuthorizationFailedError,
     ClusterAuthorizationFailedError,
 )
+
+
+@contextlib.asynccontextmanager
+async def kafka_errors(config: KafkaConfig, doing: str = "") -> AsyncIterator[None]:
+    """Run the block; an aiokafka error leaves it as the `BrokerError` `cluster_error` names.
+
+    ``doing`` (e.g. ``"reading agent.data.requests.dlq"``) prefixes the message.
+    """
+    try:
+        yield
+    except KafkaError as exc:
+        error = await cluster_error(config, exc)
+        if doing and not isinstance(error, BrokerAuthenticationError):
+            error = BrokerError(f"{doing}: {error}")
+        raise error from exc
 
 
 async def cluster_error(config: KafkaConfig, exc: KafkaError) -> BrokerError:

@@ -10,11 +10,12 @@ error is also a2a's class for it::
     ├── A2AKafkaError                      every failure of a2a-kafka itself
     │   ├── ConfigurationError             a setting is missing or invalid (also ValueError)
     │   ├── AgentNotFoundError             no card is registered under that name (also LookupError)
+    │   ├── StateError                     the shared task state (its database) cannot be used
     │   ├── BrokerError                    the Kafka cluster cannot be used, or refused an operation
     │   │   ├── BrokerAuthenticationError  credentials or TLS certificate rejected
     │   │   └── LocalBrokerError           the bundled local broker cannot start
     │   └── KafkaTransportError            a request could not be carried: produce failed,
-    │       │                              malformed reply, client closed, state store failed
+    │       │                              malformed reply, client closed
     │       └── KafkaTimeoutError          no reply or next event in time (*)
     └── A2AClientTimeoutError (a2a-sdk)    (*) KafkaTimeoutError derives from it too
 
@@ -23,7 +24,8 @@ a2a-sdk's own `A2AError` classes, exactly as its JSON-RPC transport raises them.
 
 No third-party exception escapes a public call: aiokafka's are translated in one place,
 `a2a_kafka.diagnosis.kafka_errors` (and `cluster_error`, which it uses), into `BrokerError`
-and its subclasses, with ``raise ... from`` keeping the original as ``__cause__``.
+and its subclasses; SQLAlchemy's into `StateError`; ``raise ... from`` keeps the original
+as ``__cause__``.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ class KafkaTransportError(A2AKafkaError):
 
 class KafkaTimeoutError(KafkaTransportError, A2AClientTimeoutError):
     """No reply, or no next stream event, arrived before the deadline."""
+
+
+class StateError(A2AKafkaError):
+    """The shared task state cannot be used: its database refused or failed an operation."""
 
 
 class AgentNotFoundError(A2AKafkaError, LookupError):

@@ -21,12 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.diagnosis import cluster_error
+from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.topics import AgentTopics, existing_topics, partitions_of
 
 
@@ -105,20 +104,20 @@ async def agent_status(
     tps = await partitions_of(
         config, [t for name in names for t in (topics[name].requests, topics[name].dead_letters)]
     )
-    admin = AIOKafkaAdminClient(**config.client_options())
-    consumer = AIOKafkaConsumer(**config.client_options())
+    admin = config.kafka.admin(**config.client_options())
+    consumer = config.kafka.consumer(**config.client_options())
     try:
-        await admin.start()
-        await consumer.start()
-        offsets = _Offsets(
-            await consumer.beginning_offsets(tps) if tps else {},
-            await consumer.end_offsets(tps) if tps else {},
-        )
-        return [
-            await _agent_status(admin, name, groups[name], topics[name], offsets) for name in names
-        ]
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
+        async with kafka_errors(config):
+            await admin.start()
+            await consumer.start()
+            offsets = _Offsets(
+                await consumer.beginning_offsets(tps) if tps else {},
+                await consumer.end_offsets(tps) if tps else {},
+            )
+            return [
+                await _agent_status(admin, name, groups[name], topics[name], offsets)
+                for name in names
+            ]
     finally:
         await consumer.stop()
         await admin.close()

@@ -18,11 +18,11 @@ import logging
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.diagnosis import cluster_error
+from a2a_kafka.diagnosis import kafka_errors
+from a2a_kafka.errors import BrokerError, ConfigurationError
 from a2a_kafka.topics import existing_topics, partitions_of
 from a2a_kafka.wire import ReplyAddress, ReplyKind, encode_reply
 
@@ -64,13 +64,16 @@ async def stale_reply_topics(config: KafkaConfig, idle: float = DEFAULT_IDLE) ->
     if not names:
         return []
     partitions = await partitions_of(config, names)
-    consumer = AIOKafkaConsumer(**config.consumer_kwargs(group_id=None))
+    consumer = config.kafka.consumer(**config.consumer_kwargs(group_id=None))
     try:
-        await consumer.start()
-        ends = await consumer.end_offsets(partitions)
-        newest = {tp.topic: await _newest_timestamp(consumer, tp, ends[tp]) for tp in partitions}
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
+        async with kafka_errors(config):
+            await consumer.start()
+            ends = await consumer.end_offsets(partitions)
+            newest = {
+                tp.topic: await _newest_timestamp(consumer, tp, ends[tp]) for tp in partitions
+            }
+    except TimeoutError as exc:
+        raise BrokerError(f"Kafka at {config.bootstrap_servers} did not answer in time") from exc
     finally:
         await consumer.stop()
     cutoff = (time.time() - idle) * 1000
@@ -93,14 +96,13 @@ async def delete_reply_topics(config: KafkaConfig, names: list[str]) -> None:
     prefix = reply_topics_prefix(config)
     unsafe = [n for n in names if not n.startswith(prefix)]
     if unsafe:
-        raise ValueError(f"not reply topics: {', '.join(unsafe)}")
+        raise ConfigurationError(f"not reply topics: {', '.join(unsafe)}")
     if not names:
         return
-    admin = AIOKafkaAdminClient(**config.client_options())
+    admin = config.kafka.admin(**config.client_options())
     try:
-        await admin.start()
-        await admin.delete_topics(names)
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
+        async with kafka_errors(config):
+            await admin.start()
+            await admin.delete_topics(names)
     finally:
         await admin.close()

@@ -12,12 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.diagnosis import cluster_error
+from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.errors import ConfigurationError
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,100}$")
@@ -51,12 +51,11 @@ class AgentTopics:
 async def existing_topics(config: KafkaConfig) -> set[str]:
     """The names of the cluster's topics; raises `BrokerError` when unreachable
     (`BrokerAuthenticationError` when the credentials are rejected)."""
-    admin = AIOKafkaAdminClient(**config.client_options())
+    admin = config.kafka.admin(**config.client_options())
     try:
-        await admin.start()
-        return set(await admin.list_topics())
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
+        async with kafka_errors(config):
+            await admin.start()
+            return set(await admin.list_topics())
     finally:
         await admin.close()
 
@@ -75,16 +74,15 @@ async def ensure_topics(
     (`BrokerAuthenticationError` when the credentials are rejected).
     """
     wanted = list(dict.fromkeys(names))
-    admin = AIOKafkaAdminClient(**config.client_options())
+    admin = config.kafka.admin(**config.client_options())
     try:
-        await admin.start()
-        existing = set(await admin.list_topics())
-        missing = [n for n in wanted if n not in existing]
-        if missing:
-            await _create(admin, config, missing, partitions, topic_configs)
-        return missing
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
+        async with kafka_errors(config):
+            await admin.start()
+            existing = set(await admin.list_topics())
+            missing = [n for n in wanted if n not in existing]
+            if missing:
+                await _create(admin, config, missing, partitions, topic_configs)
+            return missing
     finally:
         await admin.close()
 
@@ -127,14 +125,13 @@ async def partitions_of(config: KafkaConfig, names: Iterable[str]) -> list[Topic
     Only topics the cluster lists are described: a metadata request for a missing
     topic would create it on brokers with ``auto.create.topics.enable``.
     """
-    admin = AIOKafkaAdminClient(**config.client_options())
+    admin = config.kafka.admin(**config.client_options())
     try:
-        await admin.start()
-        listed = set(await admin.list_topics())
-        present = [name for name in names if name in listed]
-        described = await admin.describe_topics(present) if present else []
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
+        async with kafka_errors(config):
+            await admin.start()
+            listed = set(await admin.list_topics())
+            present = [name for name in names if name in listed]
+            described = await admin.describe_topics(present) if present else []
     finally:
         await admin.close()
     return [
@@ -166,12 +163,11 @@ async def record_counts(config: KafkaConfig, topics: Iterable[str]) -> dict[str,
     """How many records each topic holds now (end offsets summed over partitions)."""
     names = list(topics)
     partitions = await partitions_of(config, names)
-    consumer = AIOKafkaConsumer(**config.client_options())
+    consumer = config.kafka.consumer(**config.client_options())
     try:
-        await consumer.start()
-        ends = await consumer.end_offsets(partitions) if partitions else {}
-    except KafkaError as exc:
-        raise await cluster_error(config, exc) from exc
+        async with kafka_errors(config):
+            await consumer.start()
+            ends = await consumer.end_offsets(partitions) if partitions else {}
     finally:
         await consumer.stop()
     return {name: sum(n for tp, n in ends.items() if tp.topic == name) for name in names}

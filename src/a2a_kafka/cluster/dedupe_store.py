@@ -12,9 +12,10 @@ import json
 import time
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from a2a_kafka.errors import StateError
 from a2a_kafka.server.dedupe import Claim, MessageKey, Outcome
 
 _metadata = sa.MetaData()
@@ -65,8 +66,12 @@ class DatabaseDedupeStore:
         self.table = dedupe_table(table_name)
 
     async def start(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_metadata.create_all, tables=[self.table])
+        """Create the claims table if missing; `StateError` when the database fails."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_metadata.create_all, tables=[self.table])
+        except (SQLAlchemyError, OSError) as exc:
+            raise StateError(f"the dedupe store's database cannot be used: {exc}") from exc
 
     async def claim(self, key: MessageKey, owner: str) -> Claim:
         now = time.time()

@@ -16,10 +16,9 @@ import asyncio
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
 
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import BrokerError
+from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.server.dead_letters import DeadLetter, from_record
 from a2a_kafka.topics import AgentTopics, topic_partitions
 from a2a_kafka.wire import DEADLINE
@@ -50,14 +49,13 @@ async def read_dead_letters(
     topics = AgentTopics.of(config, agent)
     consumer = _consumer(config, replay_group(config, agent))
     try:
-        await consumer.start()
-        tps = await _partitions(config, consumer, topics.dead_letters)
-        committed = {tp.partition: await consumer.committed(tp) or 0 for tp in tps}
-        if tps:
-            await consumer.seek_to_beginning(*tps)
-        letters = await _read_to_end(consumer, tps, limit)
-    except KafkaError as exc:
-        raise BrokerError(f"cannot read {topics.dead_letters}: {exc!r}") from exc
+        async with kafka_errors(config, f"cannot read {topics.dead_letters}"):
+            await consumer.start()
+            tps = await _partitions(config, consumer, topics.dead_letters)
+            committed = {tp.partition: await consumer.committed(tp) or 0 for tp in tps}
+            if tps:
+                await consumer.seek_to_beginning(*tps)
+            letters = await _read_to_end(consumer, tps, limit)
     finally:
         await consumer.stop()
     return Listing(topics.dead_letters, letters, committed)
@@ -73,27 +71,26 @@ async def replay(
     """
     topics = AgentTopics.of(config, agent)
     consumer = _consumer(config, replay_group(config, agent))
-    producer = AIOKafkaProducer(**config.client_options(), acks="all", enable_idempotence=True)
+    producer = config.kafka.producer(**config.client_options(), acks="all", enable_idempotence=True)
     try:
-        await consumer.start()
-        await producer.start()
-        tps = await _partitions(config, consumer, topics.dead_letters)
-        for tp in tps:
-            position = await consumer.committed(tp)
-            if position is None:
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, position)
-        letters = await _read_to_end(consumer, tps, limit)
-        await _resubmit(producer, topics.requests, letters, drop_deadline)
-        done = {
-            TopicPartition(topics.dead_letters, letter.partition): letter.offset + 1
-            for letter in letters
-        }
-        if done:
-            await consumer.commit(done)
-    except KafkaError as exc:
-        raise BrokerError(f"cannot replay {topics.dead_letters}: {exc!r}") from exc
+        async with kafka_errors(config, f"cannot replay {topics.dead_letters}"):
+            await consumer.start()
+            await producer.start()
+            tps = await _partitions(config, consumer, topics.dead_letters)
+            for tp in tps:
+                position = await consumer.committed(tp)
+                if position is None:
+                    await consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, position)
+            letters = await _read_to_end(consumer, tps, limit)
+            await _resubmit(producer, topics.requests, letters, drop_deadline)
+            done = {
+                TopicPartition(topics.dead_letters, letter.partition): letter.offset + 1
+                for letter in letters
+            }
+            if done:
+                await consumer.commit(done)
     finally:
         await producer.stop()
         await consumer.stop()
@@ -113,7 +110,7 @@ async def _resubmit(
 
 
 def _consumer(config: KafkaConfig, group: str) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
+    return config.kafka.consumer(
         **config.client_options(),
         group_id=group,
         enable_auto_commit=False,
