@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from a2a_kafka.cluster.event_stream import KafkaTaskEventStream
     from a2a_kafka.cluster.state import SharedTaskState
     from a2a_kafka.config import KafkaConfig, SaslMechanism, SecurityConfig
-    from a2a_kafka.kafka_clients import KafkaClientFactory
     from a2a_kafka.errors import (
         A2AKafkaError,
         AgentNotFoundError,
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
         LocalBrokerError,
         StateError,
     )
+    from a2a_kafka.kafka_clients import KafkaClientFactory
     from a2a_kafka.registry import (
         KAFKA_PROTOCOL_BINDING,
         AgentRegistry,

@@ -7,7 +7,7 @@ patching module globals::
 
     config = KafkaConfig.from_env(client_factory=MyFactory())
 
-(`a2a_kafka.testing` has an in-memory one, `MemoryKafka`, for unit tests; integration
+(`a2a_kafka.memory_kafka.MemoryKafka` is an in-memory one for unit tests; integration
 tests use the real broker.) Each method takes the keyword arguments aiokafka's
 constructor would, built by `KafkaConfig.producer_kwargs` and friends.
 """

@@ -57,7 +57,7 @@ class ReplyRouter:
 
     async def start(self) -> None:
         """Assign the reply partition and position at its end before returning."""
-        consumer = AIOKafkaConsumer(
+        consumer = self._config.kafka.consumer(
             **self._config.consumer_kwargs(group_id=None, auto_offset_reset="latest")
         )
         try:
