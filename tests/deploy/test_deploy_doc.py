@@ -8,8 +8,7 @@ import re
 import shlex
 
 import pytest
-from deploy_helpers import ROOT, configuration_table
-from test_terraform_module import module
+from deploy_helpers import ROOT, configuration_table, terraform_module
 
 from a2a_kafka.cli.main import build_parser
 
@@ -50,7 +49,7 @@ def test_every_a2a_kafka_command_in_the_doc_parses(args: list[str]) -> None:
 
 def test_the_terraform_outputs_and_resources_it_names_exist() -> None:
     text = DOC.read_text(encoding="utf-8")
-    blocks = module()
+    blocks = terraform_module()
     named_outputs = set(re.findall(r"output -raw (\w+)", text))
     assert named_outputs == {"bootstrap_brokers_sasl_iam", "bootstrap_brokers_sasl_scram"}
     assert named_outputs <= set(blocks["output"])

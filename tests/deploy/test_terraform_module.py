@@ -8,65 +8,36 @@ be had the scan skips, and fails under ``CI=true``.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
-import hcl2
-from deploy_helpers import ROOT, TERRAFORM, configuration_table
-from hcl2 import SerializationOptions
+import pytest
+from deploy_helpers import (
+    ROOT,
+    TERRAFORM,
+    configuration_table,
+    load_hcl,
+    terraform_files,
+    terraform_module,
+)
 
 from a2a_kafka.pytest_plugin import unavailable
 
-_OPTIONS = SerializationOptions(
-    strip_string_quotes=True, with_comments=False, explicit_blocks=False
-)
 _SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+):(?P<reason>.*)$", re.MULTILINE)
-_IGNORED = {".venv", ".local", ".git", "node_modules"}
-
-
-def tf_files() -> list[Path]:
-    """Every Terraform file of the repository (``.tf`` and the example ``.tfvars``)."""
-    return sorted(
-        p
-        for p in ROOT.rglob("*")
-        if p.is_file()
-        and (p.suffix == ".tf" or p.name.endswith((".tfvars", ".tfvars.example")))
-        and not _IGNORED & set(p.relative_to(ROOT).parts)
-    )
-
-
-def load(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as f:
-        return dict(hcl2.load(f, serialization_options=_OPTIONS))
-
-
-def module() -> dict[str, Any]:
-    """The module's blocks: ``{"resource": {type: {name: body}}, "variable": {...}, ...}``."""
-    blocks: dict[str, Any] = {}
-    for path in sorted(TERRAFORM.glob("*.tf")):
-        for kind, entries in load(path).items():
-            for entry in entries if isinstance(entries, list) else [entries]:
-                if kind in ("resource", "data"):
-                    for type_, named in entry.items():
-                        blocks.setdefault(kind, {}).setdefault(type_, {}).update(named)
-                elif kind in ("variable", "output"):
-                    blocks.setdefault(kind, {}).update(entry)
-                else:
-                    blocks.setdefault(kind, []).append(entry)
-    return blocks
 
 
 def test_every_terraform_file_parses() -> None:
-    files = tf_files()
+    files = terraform_files()
     assert {p.name for p in files} >= {"main.tf", "variables.tf", "outputs.tf", "scram.tf"}
     for path in files:
-        assert load(path), f"{path} is empty"
+        assert load_hcl(path), f"{path} is empty"
 
 
 def test_the_cluster_is_three_private_brokers_with_tls_auth_encryption_logs_and_exporters() -> None:
-    blocks = module()
+    blocks = terraform_module()
     variables = blocks["variable"]
     cluster = blocks["resource"]["aws_msk_cluster"]["a2a"]
     assert cluster["kafka_version"] == "${var.kafka_version}"
@@ -93,7 +64,7 @@ def test_the_cluster_is_three_private_brokers_with_tls_auth_encryption_logs_and_
 
 
 def test_the_broker_configuration_has_the_settings_the_binding_needs() -> None:
-    configuration = module()["resource"]["aws_msk_configuration"]["a2a"]
+    configuration = terraform_module()["resource"]["aws_msk_configuration"]["a2a"]
     lines = {line.strip() for line in configuration["server_properties"].splitlines()}
     # docs/production.md §4: a deleted reply topic must stay deleted; acks=all with 3 replicas
     # and 2 in sync survives a broker; SCRAM principals get only the ACLs granted.
@@ -109,7 +80,7 @@ def test_the_broker_configuration_has_the_settings_the_binding_needs() -> None:
 
 
 def test_scram_secrets_are_named_for_msk_and_encrypted_with_the_modules_key() -> None:
-    resources = module()["resource"]
+    resources = terraform_module()["resource"]
     secret = resources["aws_secretsmanager_secret"]["scram"]
     assert secret["name"].startswith("AmazonMSK_")
     assert secret["kms_key_id"] == "${aws_kms_key.msk.arn}"
@@ -119,7 +90,7 @@ def test_scram_secrets_are_named_for_msk_and_encrypted_with_the_modules_key() ->
 
 
 def test_the_security_group_opens_only_the_client_and_exporter_ports() -> None:
-    blocks = module()
+    blocks = terraform_module()
     group = blocks["resource"]["aws_security_group"]["msk"]
     assert "egress" not in group
     assert len(group["dynamic"]) == 2
@@ -130,7 +101,7 @@ def test_the_security_group_opens_only_the_client_and_exporter_ports() -> None:
 
 
 def test_the_outputs_give_each_auth_modes_brokers_and_the_tables_variables() -> None:
-    outputs = module()["output"]
+    outputs = terraform_module()["output"]
     assert "bootstrap_brokers_sasl_scram" in outputs["bootstrap_brokers_sasl_scram"]["value"]
     assert "bootstrap_brokers_sasl_iam" in outputs["bootstrap_brokers_sasl_iam"]["value"]
     table = configuration_table()
@@ -141,8 +112,8 @@ def test_the_outputs_give_each_auth_modes_brokers_and_the_tables_variables() -> 
 
 
 def test_the_example_tfvars_sets_declared_variables_and_every_required_one() -> None:
-    variables = module()["variable"]
-    example = load(TERRAFORM / "terraform.tfvars.example")
+    variables = terraform_module()["variable"]
+    example = load_hcl(TERRAFORM / "terraform.tfvars.example")
     assert set(example) <= set(variables)
     required = {name for name, body in variables.items() if "default" not in body}
     assert required == {"vpc_id", "client_subnet_ids"}
@@ -150,7 +121,7 @@ def test_the_example_tfvars_sets_declared_variables_and_every_required_one() -> 
     assert len(example["client_subnet_ids"]) == 3
 
 
-def test_the_docs_carry_no_unparsed_copy_of_the_module() -> None:
+def test_the_docs_carry_no_unparsed_copy_of_the_terraform_module() -> None:
     for doc in (ROOT / "docs").glob("*.md"):
         text = doc.read_text(encoding="utf-8")
         assert 'resource "aws_msk' not in text, f"{doc.name} has Terraform; point to the module"
@@ -187,3 +158,22 @@ def test_checkov_passes_the_module_and_every_skip_is_justified_beside_it() -> No
     assert skipped == set(comments), "every checkov:skip comment must suppress a real failure"
     for check, reason in comments.items():
         assert len(reason.split()) >= 8, f"{check}: say why it is skipped, beside it"
+
+
+def test_the_terraform_files_are_in_terraforms_canonical_format(tmp_path: Path) -> None:
+    """``terraform fmt -check``: Terraform's own parser reads them, and they are formatted.
+
+    Needs the ``terraform`` binary, which no package registry this project uses ships: the test
+    skips where it is not installed (it is on this project's machines)."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not installed")
+    for path in terraform_files():
+        copy = tmp_path / path.name.removesuffix(".example")  # fmt reads .tf and .tfvars only
+        shutil.copyfile(path, copy)
+        done = subprocess.run(
+            [terraform, "fmt", "-check", "-diff", "-no-color", str(copy)],
+            capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+            env={**os.environ, "CHECKPOINT_DISABLE": "1"},  # no version check over the network
+        )  # fmt: skip
+        assert done.returncode == 0, f"{path.relative_to(ROOT)}:\n{done.stdout}{done.stderr}"
