@@ -103,6 +103,10 @@ resource "aws_msk_configuration" "a2a" {
     log.retention.hours=${var.log_retention_hours}
     unclean.leader.election.enable=false
   EOT
+
+  lifecycle {
+    create_before_destroy = true # a configuration in use cannot be deleted
+  }
 }
 
 resource "aws_msk_cluster" "a2a" {

@@ -116,6 +116,11 @@ variable "enhanced_monitoring" {
   description = "CloudWatch metrics level: DEFAULT (includes the consumer-lag metrics per group), PER_BROKER, PER_TOPIC_PER_BROKER or PER_TOPIC_PER_PARTITION."
   type        = string
   default     = "DEFAULT"
+
+  validation {
+    condition     = contains(["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"], var.enhanced_monitoring)
+    error_message = "enhanced_monitoring: DEFAULT, PER_BROKER, PER_TOPIC_PER_BROKER or PER_TOPIC_PER_PARTITION."
+  }
 }
 
 variable "tags" {
