@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import uuid
 from pathlib import Path
 
 import yaml
 from scripted_agent import agent_card, request_handler
 
 from a2a_kafka import KafkaConfig, KafkaConsumerHandler
+from a2a_kafka.pytest_plugin import UniqueNames
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 
@@ -38,12 +38,12 @@ async def check_until(command: str, env: dict[str, str], healthy: bool) -> None:
 
 
 async def test_the_data_services_health_check_follows_its_consumer_group(
-    kafka_config: KafkaConfig,
+    kafka_config: KafkaConfig, unique_names: UniqueNames
 ) -> None:
     service = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["services"]["data"]
     kind, command = service["healthcheck"]["test"]
     assert kind == "CMD-SHELL"
-    prefix = f"hc{uuid.uuid4().hex[:10]}."
+    prefix = f"{unique_names.topic()}."
     config = kafka_config.with_(topic_prefix=prefix)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "A2A_KAFKA_"))}
     env |= {
