@@ -3,7 +3,8 @@
 The public API is what `__all__` lists (every type used in a public signature is in it)
 and these modules: `a2a_kafka.config` and `a2a_kafka.errors` (where the root's
 configuration and error types live), `a2a_kafka.kafka_clients` (the one place aiokafka
-clients are built: the seam tests swap), `a2a_kafka.serving` (what ``a2a-kafka serve`` serves),
+clients are built: the seam tests swap, and `a2a_kafka.memory_kafka`, an in-memory one),
+`a2a_kafka.serving` (what ``a2a-kafka serve`` serves),
 `a2a_kafka.broker` (the local broker), `a2a_kafka.testing` and `a2a_kafka.pytest_plugin`
 (tests against a real cluster), `a2a_kafka.http_server` (extra ``http``), `a2a_kafka.msk`
 (extra ``msk``), `a2a_kafka.cli.plugin` (commands added to the ``a2a-kafka`` CLI), and the

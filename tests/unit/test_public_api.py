@@ -21,6 +21,7 @@ PUBLIC_MODULES = {
     "a2a_kafka.errors",
     "a2a_kafka.http_server",
     "a2a_kafka.kafka_clients",
+    "a2a_kafka.memory_kafka",
     "a2a_kafka.msk",
     "a2a_kafka.pytest_plugin",
     "a2a_kafka.serving",
