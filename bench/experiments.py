@@ -16,21 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 
-def override_producers(overrides: dict[str, Any]) -> None:
-    """The library's producers (server replies, client requests) get ``overrides``."""
-    from aiokafka import AIOKafkaProducer
-
-    from a2a_kafka.client import requester
-    from a2a_kafka.server import handler
-
-    class Producer(AIOKafkaProducer):  # type: ignore[misc]
-        def __init__(self, **options: Any) -> None:
-            super().__init__(**{**options, **overrides})
-
-    for module in (requester, handler):
-        setattr(module, "AIOKafkaProducer", Producer)  # noqa: B010 (a module global, patched)
-
-
 def commit_every(seconds: float) -> Callable[[], None]:
     """`KafkaConsumerHandler` commits at most every ``seconds`` from its fetch loop.
 

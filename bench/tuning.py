@@ -39,21 +39,20 @@ class Tuning:
         return Tuning(label, self.producer, self.consumer, (*self.experiments, *names))
 
     def apply(self, config: KafkaConfig) -> KafkaConfig:
-        """``config`` with the consumer overrides in its escape-hatch options.
+        """``config`` with the producer and consumer overrides in its escape-hatch options.
 
-        The producer overrides cannot go through ``producer_options``: the library
-        passes ``acks``, ``enable_idempotence`` and ``linger_ms`` as keywords *and*
-        ``**producer_options``, so overriding one raises ``TypeError`` (reported).
-        `install` patches them in instead.
+        Every client the library makes for ``config`` gets them (`KafkaConfig.producer_kwargs`
+        and `consumer_kwargs` let those options win); nothing is patched.
         """
-        return config.with_(consumer_options={**config.consumer_options, **self.consumer})
+        return config.with_(
+            producer_options={**config.producer_options, **self.producer},
+            consumer_options={**config.consumer_options, **self.consumer},
+        )
 
     def install(self) -> None:
-        """In this process: the producer overrides and the experiments, patched into a2a_kafka."""
+        """In this process: the experiments (candidate library changes), patched in."""
         from bench import experiments
 
-        if self.producer:
-            experiments.override_producers(dict(self.producer))
         experiments.apply(list(self.experiments))
 
     def producer_options(self) -> dict[str, Any]:
