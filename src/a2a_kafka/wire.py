@@ -190,11 +190,7 @@ def request_key(method: str, params: Mapping[str, Any]) -> str | None:
     Messages are keyed by their context id (else task id); task operations by
     task id. None (Kafka's sticky partitioner) when the request names neither.
     """
-    if method in ("SendMessage", "SendStreamingMessage"):
-        message = params.get("message") or {}
-        key = message.get("contextId") or message.get("taskId")
-    elif method in ("GetTask", "CancelTask", "SubscribeToTask"):
-        key = params.get("id")
-    else:
-        key = params.get("taskId")
-    return key if isinstance(key, str) and key else None
+    from a2a_kafka.methods import METHODS  # the one table (which imports a2a's types)
+
+    known = METHODS.get(method)
+    return known.record_key(params) if known is not None else None

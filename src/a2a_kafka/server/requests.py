@@ -31,6 +31,7 @@ from a2a.types.a2a_pb2 import GetTaskRequest, SendMessageRequest
 from aiokafka import ConsumerRecord
 from google.protobuf.json_format import MessageToDict
 
+from a2a_kafka.methods import DEDUPED
 from a2a_kafka.server import router
 from a2a_kafka.server.dead_letters import dead_letter_headers
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEDUPED_METHODS = frozenset({"SendMessage", "SendStreamingMessage"})
+DEDUPED_METHODS = DEDUPED
 INTERRUPTED = "interrupted"
 """``error.data.reason`` of the reply to a request whose first run was cut off."""
 

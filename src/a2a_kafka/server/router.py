@@ -32,7 +32,6 @@ from a2a.types.a2a_pb2 import ListTasksResponse, SendMessageResponse, Task
 from a2a.utils.constants import PROTOCOL_VERSION_1_0, VERSION_HEADER
 from a2a.utils.errors import A2AError, TaskNotFoundError, VersionNotSupportedError
 from a2a.utils.proto_utils import to_stream_response
-from a2a.utils.version_validator import validate_version
 from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from packaging.version import InvalidVersion, Version
@@ -128,7 +127,8 @@ def parse(value: bytes | None, meta: RequestMeta, build_context: ContextBuilder)
 def _check_version(request_id: str | int | None, context: ServerCallContext) -> None:
     """Reject an unsupported ``A2A-Version`` before anything (e.g. dedupe) records the call.
 
-    The same rule as a2a's ``validate_version``: missing means 0.3; the major must match.
+    The one version check of a request (in `parse`, so `unary` and `stream` need none): the
+    same rule as a2a's ``validate_version``: missing means 0.3; the major must match.
     """
     headers = context.state["headers"]
     actual = headers.get(VERSION_HEADER.lower()) or headers.get(VERSION_HEADER) or "0.3"
@@ -169,7 +169,6 @@ async def stream(handler: RequestHandler, call: Call) -> AsyncIterator[dict[str,
         yield build_error_response(call.request_id, InternalError(message=str(exc)))
 
 
-@validate_version(PROTOCOL_VERSION_1_0)
 async def _unary(
     handler: RequestHandler, method: str, request: Any, context: ServerCallContext
 ) -> Any:
@@ -206,7 +205,6 @@ async def _unary(
     raise A2AError(f"method {method} is not unary")  # unreachable: parse() checked it
 
 
-@validate_version(PROTOCOL_VERSION_1_0)
 async def _stream(
     handler: RequestHandler, method: str, request: Any, context: ServerCallContext
 ) -> AsyncIterator[Any]:
