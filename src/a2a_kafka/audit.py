@@ -53,7 +53,7 @@ async def read_requests(
     partitions = sorted(await partitions_of(config, [topic]))
     if not partitions:
         return
-    consumer = AIOKafkaConsumer(**config.client_options(), enable_auto_commit=False)
+    consumer = config.kafka.consumer(**config.client_options(), enable_auto_commit=False)
     try:
         await consumer.start()
         consumer.assign(partitions)

@@ -25,6 +25,7 @@ from aiokafka.errors import KafkaError
 from google.protobuf.json_format import MessageToDict, ParseError
 
 from a2a_kafka.config import KafkaConfig
+from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.errors import AgentNotFoundError, BrokerError, ConfigurationError
 from a2a_kafka.topics import REGISTRY_TOPIC, check_agent_name, ensure_topics
 
@@ -80,7 +81,8 @@ async def publish_card(
     """Write ``card`` as the registry's current card of ``agent``."""
     await _ensure_registry(config)
     value = json.dumps(MessageToDict(card), ensure_ascii=False).encode()
-    await producer.send_and_wait(config.topic(REGISTRY_TOPIC), value, key=agent.encode())
+    async with kafka_errors(config, f"cannot publish the card of {agent!r}"):
+        await producer.send_and_wait(config.topic(REGISTRY_TOPIC), value, key=agent.encode())
 
 
 async def _ensure_registry(config: KafkaConfig) -> None:
@@ -101,7 +103,7 @@ class AgentRegistry:
     async def cards(self) -> dict[str, AgentCard]:
         """Every registered agent's latest card, by agent name."""
         await _ensure_registry(self.config)
-        consumer = AIOKafkaConsumer(
+        consumer = self.config.kafka.consumer(
             **self.config.client_options(), group_id=None, enable_auto_commit=False
         )
         try:

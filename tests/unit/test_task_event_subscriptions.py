@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from a2a.server.cluster import TaskVersion, VersionedEvent
@@ -14,6 +14,7 @@ from google.protobuf.json_format import MessageToDict
 from a2a_kafka import KafkaConfig
 from a2a_kafka.cluster import KafkaTaskEventStream
 from a2a_kafka.errors import BrokerError
+from a2a_kafka.kafka_clients import AIOKafkaFactory
 from a2a_kafka.wire import dumps
 
 
@@ -71,11 +72,8 @@ async def test_closing_ends_a_subscriber_whose_backlog_is_full() -> None:
 class Client:
     """Stands for the stream's producer and consumer: started, then stopped?"""
 
-    made: ClassVar[list[Client]] = []
-
-    def __init__(self, **_: Any) -> None:
+    def __init__(self) -> None:
         self.running = False
-        self.made.append(self)
 
     async def start(self) -> None:
         self.running = True
@@ -84,19 +82,47 @@ class Client:
         self.running = False
 
 
-async def test_a_start_that_finds_no_partitions_stops_what_it_started(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    async def nothing(*_: Any, **__: Any) -> list[Any]:
+class EmptyCluster:
+    """An admin client of a cluster where created topics never get partitions."""
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def list_topics(self) -> list[str]:
         return []
 
-    module = "a2a_kafka.cluster.event_stream"
-    monkeypatch.setattr(f"{module}.ensure_topics", nothing)
-    monkeypatch.setattr(f"{module}.topic_partitions", nothing)
-    monkeypatch.setattr(f"{module}.AIOKafkaProducer", Client)
-    monkeypatch.setattr(f"{module}.AIOKafkaConsumer", Client)
-    stream = KafkaTaskEventStream(KafkaConfig(), "x")
+    async def create_topics(self, new_topics: Any) -> None:
+        return None
+
+    async def describe_topics(self, names: Any) -> list[Any]:
+        return []
+
+
+class Clients(AIOKafkaFactory):
+    """The config's client factory: records the clients the stream makes."""
+
+    def __init__(self) -> None:
+        self.made: list[Client] = []
+
+    def producer(self, **options: Any) -> Any:
+        self.made.append(Client())
+        return self.made[-1]
+
+    def consumer(self, *topics: str, **options: Any) -> Any:
+        self.made.append(Client())
+        return self.made[-1]
+
+    def admin(self, **options: Any) -> Any:
+        return EmptyCluster()
+
+
+async def test_a_start_that_finds_no_partitions_stops_what_it_started() -> None:
+    clients = Clients()
+    stream = KafkaTaskEventStream(KafkaConfig(client_factory=clients), "x")
     with pytest.raises(BrokerError, match="no partitions"):
         await stream.start()
-    assert len(Client.made) == 2
-    assert not any(client.running for client in Client.made)
+    assert len(clients.made) == 2
+    assert not any(client.running for client in clients.made)

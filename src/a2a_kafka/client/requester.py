@@ -20,12 +20,11 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from a2a_kafka.client.replies import ReplyRouter, iterate
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.diagnosis import cluster_error
+from a2a_kafka.diagnosis import cluster_error, kafka_errors
 from a2a_kafka.errors import (
     AgentNotFoundError,
     KafkaTimeoutError,
@@ -92,7 +91,7 @@ class Requester:
                 partitions=1,
                 topic_configs={"retention.ms": REPLY_RETENTION_MS},
             )
-        self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
+        self._producer = self.config.kafka.producer(**self.config.producer_kwargs())
         await self._producer.start()
         router = ReplyRouter(self.config, self._reply_to)
         await router.start()
@@ -205,7 +204,7 @@ class Requester:
 
     async def aclose(self) -> None:
         """Stop, fail waiting calls, and delete the private reply topic. Idempotent."""
-        async with self._lock:
+        async with self._lock, kafka_errors(self.config):
             self._closed = True
             await self._stop()
 
@@ -226,7 +225,7 @@ class Requester:
             await self._delete_reply_topic()
 
     async def _delete_reply_topic(self) -> None:
-        admin = AIOKafkaAdminClient(**self.config.client_options())
+        admin = self.config.kafka.admin(**self.config.client_options())
         with contextlib.suppress(KafkaError):
             await admin.start()
             await admin.delete_topics([self._reply_to.topic])

@@ -184,9 +184,9 @@ class KafkaTaskEventStream(TaskEventStream):
             raise
 
     async def _connect(self) -> None:
-        self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
+        self._producer = self.config.kafka.producer(**self.config.producer_kwargs())
         await self._producer.start()
-        consumer = AIOKafkaConsumer(
+        consumer = self.config.kafka.consumer(
             **self.config.consumer_kwargs(group_id=None, auto_offset_reset="latest")
         )
         self._consumer = consumer

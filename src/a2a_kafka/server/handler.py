@@ -170,7 +170,7 @@ class KafkaConsumerHandler:
         await ensure_topics(self.config, topics)
         await self.dedupe.start()
         try:
-            self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
+            self._producer = self.config.kafka.producer(**self.config.producer_kwargs())
             await self._producer.start()
             self._processor = RequestProcessor(
                 self._settings,
@@ -180,7 +180,7 @@ class KafkaConsumerHandler:
                 self._stats,
                 stopping=lambda: self._stopping,
             )
-            self._consumer = AIOKafkaConsumer(
+            self._consumer = self.config.kafka.consumer(
                 **self.config.consumer_kwargs(group_id=self.group_id, auto_offset_reset="earliest")
             )
             await self._consumer.start()
