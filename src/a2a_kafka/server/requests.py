@@ -38,7 +38,13 @@ from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
 from a2a_kafka.server.replies import CallerGoneError, ReplyRecord, ReplySender
 from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
 from a2a_kafka.server.stats import HandlerStats
-from a2a_kafka.wire import MalformedRecordError, ReplyAddress, ReplyKind, decode_request_meta
+from a2a_kafka.wire import (
+    MalformedRecordError,
+    ReplyAddress,
+    ReplyKind,
+    RequestMeta,
+    decode_request_meta,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +98,11 @@ class RequestProcessor:
             self.stats.expired += 1
             logger.info("%s: skipped, the caller's deadline has passed", where)
             return
-        request = _Request(record.value, meta.correlation_id, meta.reply_to, meta.deadline)
+        request = _Request(record.value, meta)
         try:
             if not await self.replies.reachable(request.to):
                 raise CallerGoneError(f"reply topic {request.to.topic} no longer exists")
-            await self._answer(request, meta)
+            await self._answer(request)
         except CallerGoneError as exc:
             self.stats.caller_gone += 1
             logger.info("%s: skipped, its caller is gone (%s)", where, exc)
@@ -107,9 +113,9 @@ class RequestProcessor:
             logger.exception("%s: unexpected failure, dead-lettered", where)
             await self._dead_letter(record, exc, 1)
 
-    async def _answer(self, request: _Request, meta: Any) -> None:
+    async def _answer(self, request: _Request) -> None:
         try:
-            call = self._parse(request, meta)
+            call = self._parse(request)
         except router.RejectedError as rejected:
             self.stats.rejected += 1
             logger.warning("rejected request %s: %s", request.cid, rejected)
@@ -130,11 +136,11 @@ class RequestProcessor:
             await self._unary(call, request, key)
             self.stats.answered += 1
 
-    def _parse(self, request: _Request, meta: Any) -> router.Call:
+    def _parse(self, request: _Request) -> router.Call:
         if request.value is not None and len(request.value) > self.settings.max_request_bytes:
             error = InvalidRequestError(message="Payload too large")
             raise router.RejectedError(request.cid, error)
-        return router.parse(request.value, meta, self.settings.build_context)
+        return router.parse(request.value, request.meta, self.settings.build_context)
 
     def _message_key(self, call: router.Call) -> MessageKey | None:
         if call.method not in DEDUPED_METHODS or not isinstance(call.request, SendMessageRequest):
@@ -295,10 +301,26 @@ class RequestProcessor:
 
 @dataclass(frozen=True, slots=True)
 class _Request:
+    """A request record with a reply address: its value and its one `RequestMeta`."""
+
     value: bytes | None
-    cid: str
-    to: ReplyAddress
-    deadline: float | None
+    meta: RequestMeta
+
+    @property
+    def cid(self) -> str:
+        """The correlation id (present: `process` checked it)."""
+        assert self.meta.correlation_id is not None
+        return self.meta.correlation_id
+
+    @property
+    def to(self) -> ReplyAddress:
+        """The reply address (present: `process` checked it)."""
+        assert self.meta.reply_to is not None
+        return self.meta.reply_to
+
+    @property
+    def deadline(self) -> float | None:
+        return self.meta.deadline
 
 
 def _outcome(body: dict[str, Any]) -> Outcome:
