@@ -1,4 +1,4 @@
-"""What ``import a2a_kafka`` and ``a2a-kafka --version`` load: neither the demo nor an extra.
+"""What ``import a2a_kafka``, ``a2a-kafka --version`` and ``--help`` load: no demo, no extra.
 
 (Importing the transport itself loads whatever optional modules a2a-sdk finds installed, e.g.
 ``a2a.utils.errors`` imports starlette when it is there; that it works without them is
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+
+import pytest
 
 FORBIDDEN = ("game_balance", "sqlalchemy", "starlette", "uvicorn")
 
@@ -39,16 +41,19 @@ def test_import_a2a_kafka_loads_no_demo_and_no_extra() -> None:
     assert forbidden(modules) == []
 
 
-VERSION = """
+COMMAND = """
+import contextlib, io
 from a2a_kafka.cli.main import main
-try:
-    main(["--version"])
-except SystemExit as exc:
-    assert exc.code == 0, exc.code
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main([{option!r}])
+    except SystemExit as exc:
+        assert exc.code == 0, exc.code
 """
 
 
-def test_version_command_loads_no_demo_and_no_extra() -> None:
-    modules = loaded_after(VERSION)
+@pytest.mark.parametrize("option", ["--version", "--help"])
+def test_version_and_help_load_no_demo_and_no_extra(option: str) -> None:
+    modules = loaded_after(COMMAND.format(option=option))
     assert "a2a_kafka.cli.main" in modules
     assert forbidden(modules) == []

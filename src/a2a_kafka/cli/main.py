@@ -2,8 +2,8 @@
 
 Subcommands live in their own modules, named in `COMMANDS`; other packages add
 theirs through entry points (`a2a_kafka.cli.plugin`; the demo adds ``demo`` and
-``gui``). Only the module of the command that runs is imported (all of them for
-``--help``, none for ``--version``), and command modules import their heavy
+``gui``). Only the module of the command that runs is imported (the built-in ones
+for ``--help``, none for ``--version``), and command modules import their heavy
 dependencies inside their handlers: see `a2a_kafka.cli.common` for the contract.
 
 Exit codes: 0 success, 1 failure (printed as one ``error: ...`` line, with a
@@ -43,8 +43,10 @@ COMMANDS = {
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser, with the subcommands ``argv`` may need registered.
 
-    Every command (the built-in ones and those of `COMMANDS_GROUP` entry points) unless
-    ``argv`` names one, then only that one; none for a bare ``--version``.
+    Every built-in command unless ``argv`` names one, then only that one; none for a bare
+    ``--version``. Commands of other packages (`COMMANDS_GROUP` entry points) are loaded
+    only when ``argv`` names them; otherwise they are listed by name and package, so that
+    ``--help`` imports no other package.
     """
     words = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
@@ -75,7 +77,18 @@ def _registrations(
         return [plugins[wanted].load()]
     modules = dict.fromkeys(COMMANDS.values())
     built_in = [importlib.import_module(f"a2a_kafka.cli.{m}").register for m in modules]
-    return [*built_in, *(ep.load() for _, ep in sorted(plugins.items()))]
+    return [*built_in, *(_listing(ep) for _, ep in sorted(plugins.items()))]
+
+
+def _listing(entry_point: EntryPoint) -> Callable[[Subparsers], None]:
+    """Lists another package's command in ``--help`` without importing that package."""
+    package = entry_point.dist.name if entry_point.dist is not None else entry_point.module
+
+    def register(subparsers: Subparsers) -> None:
+        help_text = f"(from {package}: a2a-kafka {entry_point.name} --help)"
+        subparsers.add_parser(entry_point.name, help=help_text)
+
+    return register
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,8 +6,9 @@ a ``register(subparsers)`` function (the contract of `a2a_kafka.cli.common`)::
     [project.entry-points."a2a_kafka.commands"]
     demo = "game_balance.cli.demo:register"
 
-The module holding ``register`` is imported for ``a2a-kafka --help`` and when its command
-runs, so it should import its heavy dependencies inside the command's handler. The handler
+The module holding ``register`` is imported only when its command runs (``a2a-kafka
+--help`` lists the command by name and package without importing it); it should still
+import its heavy dependencies inside the command's handler. The handler
 raises `a2a_kafka.A2AKafkaError` for failures the user can fix (printed as one line).
 """
 
