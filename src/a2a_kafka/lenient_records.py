@@ -27,8 +27,10 @@ from aiokafka.record.default_records import _DefaultRecordBatchPy, _DefaultRecor
 from aiokafka.record.memory_records import MemoryRecords
 from aiokafka.record.util import decode_varint
 
-NOT_UTF8 = "\ufffd"
-"""What stands in a header key for bytes that are not UTF-8."""
+from a2a_kafka.wire import NOT_UTF8
+
+__all__ = ["NOT_UTF8", "LenientMemoryRecords", "install"]
+
 
 _LENGTH = struct.Struct(">i")
 _LOG_OVERHEAD = 12  # base offset (8 bytes) and length (4) before every batch

@@ -52,7 +52,7 @@ from a2a_kafka.server.replies import ReplySender
 from a2a_kafka.server.requests import RequestProcessor, Settings
 from a2a_kafka.server.retry import RetryPolicy
 from a2a_kafka.server.stats import HandlerStats
-from a2a_kafka.topics import AgentTopics, ensure_topics, partitions_of
+from a2a_kafka.topics import AgentTopics, ensure_topics
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ class KafkaConsumerHandler:
             self._processor = RequestProcessor(
                 self._settings,
                 self._handler,
-                ReplySender(self._producer, self._topic_exists),
+                ReplySender(self._producer),
                 self.dedupe,
                 self._stats,
                 stopping=lambda: self._stopping,
@@ -277,9 +277,6 @@ class KafkaConsumerHandler:
             self._slot_freed.set()
 
         task.add_done_callback(done)
-
-    async def _topic_exists(self, topic: str) -> bool:
-        return bool(await partitions_of(self.config, [topic]))
 
     async def _commit(self, partitions: set[TopicPartition] | None = None) -> None:
         positions = self._offsets.committable(partitions)

@@ -34,7 +34,12 @@ from google.protobuf.json_format import MessageToDict
 from a2a_kafka.server import router
 from a2a_kafka.server.dead_letters import dead_letter_headers
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
-from a2a_kafka.server.replies import CallerGoneError, ReplyRecord, ReplySender
+from a2a_kafka.server.replies import (
+    CallerGoneError,
+    ReplyRecord,
+    ReplySender,
+    UnusableAddressError,
+)
 from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.wire import MalformedRecordError, ReplyAddress, ReplyKind, decode_request_meta
@@ -93,18 +98,32 @@ class RequestProcessor:
             return
         request = _Request(record.value, meta.correlation_id, meta.reply_to, meta.deadline)
         try:
-            if not await self.replies.reachable(request.to):
-                raise CallerGoneError(f"reply topic {request.to.topic} no longer exists")
+            await self._retrying("checking the reply topic", lambda: self.replies.check(request.to))
             await self._answer(request, meta)
         except CallerGoneError as exc:
             self.stats.caller_gone += 1
             logger.info("%s: skipped, its caller is gone (%s)", where, exc)
+        except UnusableAddressError as exc:
+            self.stats.unroutable += 1
+            logger.warning("%s: unusable reply address, dead-lettered: %s", where, exc)
+            await self._dead_letter(record, exc, 1)
         except RetriesExhaustedError as exc:
             logger.error("%s: dead-lettered: %s", where, exc)
             await self._dead_letter(record, exc.last, exc.attempts)
         except Exception as exc:
             logger.exception("%s: unexpected failure, dead-lettered", where)
+            await self._tell_failure(request, exc)
             await self._dead_letter(record, exc, 1)
+
+    async def _tell_failure(self, request: _Request, exc: Exception) -> None:
+        """Best effort: the caller gets an internal error instead of its timeout."""
+        body = _error_body(request.cid, f"the request could not be processed: {exc!r}"[:500])
+        try:
+            await self.replies.send(
+                request.to, request.cid, [ReplyRecord(ReplyKind.RESULT, 0, body)]
+            )
+        except Exception as failure:
+            logger.warning("error reply %s not produced: %r", request.cid, failure)
 
     async def _answer(self, request: _Request, meta: Any) -> None:
         try:
@@ -133,6 +152,8 @@ class RequestProcessor:
         if request.value is not None and len(request.value) > self.settings.max_request_bytes:
             error = InvalidRequestError(message="Payload too large")
             raise router.RejectedError(request.cid, error)
+        if meta.malformed is not None:
+            raise router.RejectedError(request.cid, InvalidRequestError(message=meta.malformed))
         return router.parse(request.value, meta, self.settings.build_context)
 
     def _message_key(self, call: router.Call) -> MessageKey | None:
