@@ -171,35 +171,45 @@ class RequestProcessor:
         await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
 
     async def _stream(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
-        records: list[ReplyRecord] = []
-        deliveries: list[Awaitable[Any]] = []
+        """Produce each event as it happens; only records not acknowledged yet are kept.
+
+        Those are produced again at the end (the client drops what it has).
+        """
+        unacked: dict[int, tuple[ReplyRecord, asyncio.Future[Any] | None]] = {}
+        count = 0
+        last: dict[str, Any] | None = None
         task_id: str | None = None
-        failed = False
         async for body in router.stream(self.handler, call):
-            records.append(ReplyRecord(ReplyKind.EVENT, len(records), body))
+            record = ReplyRecord(ReplyKind.EVENT, count, body)
+            count, last = count + 1, body
             if task_id is None and (task_id := _task_id(body)) is not None and key is not None:
                 await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
-            try:  # live: the caller sees each event as it happens
-                deliveries.append(await self.replies.enqueue(request.to, request.cid, records[-1]))
-            except Exception as exc:
-                failed = True
-                logger.warning("reply %s #%d not produced: %r", request.cid, len(records), exc)
+            unacked[record.sequence] = (record, await self._enqueue_live(request, record))
+            _drop_acknowledged(unacked)
         if key is not None:
-            await self._record(key, await self._final_outcome(call, records, task_id))
-        records.append(ReplyRecord(ReplyKind.END, len(records), None))
-        if not failed:
-            try:
-                deliveries.append(await self.replies.enqueue(request.to, request.cid, records[-1]))
-            except Exception:
-                failed = True
-        results = await asyncio.gather(*deliveries, return_exceptions=True)
-        if failed or any(isinstance(r, Exception) for r in results):
-            await self._reply(request, records)  # all of it again: the client drops what it has
+            await self._record(key, await self._final_outcome(call, last, task_id))
+        end = ReplyRecord(ReplyKind.END, count, None)
+        unacked[end.sequence] = (end, await self._enqueue_live(request, end))
+        pending = [delivery for _, delivery in unacked.values() if delivery is not None]
+        await asyncio.gather(*pending, return_exceptions=True)
+        _drop_acknowledged(unacked)
+        if unacked:
+            await self._reply(request, [record for record, _ in unacked.values()])
+
+    async def _enqueue_live(
+        self, request: _Request, record: ReplyRecord
+    ) -> asyncio.Future[Any] | None:
+        """The record's delivery; None (logged) when it could not even be handed over."""
+        try:
+            delivery = await self.replies.enqueue(request.to, request.cid, record)
+        except Exception as exc:
+            logger.warning("reply %s #%d not produced: %r", request.cid, record.sequence, exc)
+            return None
+        return asyncio.ensure_future(delivery)
 
     async def _final_outcome(
-        self, call: router.Call, records: list[ReplyRecord], task_id: str | None
+        self, call: router.Call, last: dict[str, Any] | None, task_id: str | None
     ) -> Outcome:
-        last = records[-1].body if records else None
         if last is None or "error" in last:
             return _outcome(last or _error_body(call.request_id, "the stream ended empty"))
         return await self._task_outcome(call, task_id) or _outcome(last)
@@ -329,6 +339,13 @@ def _outcome(body: dict[str, Any]) -> Outcome:
 
 def _error_body(request_id: str | int | None, message: str) -> dict[str, Any]:
     return build_error_response(request_id, InternalError(message=message))
+
+
+def _drop_acknowledged(unacked: dict[int, tuple[ReplyRecord, asyncio.Future[Any] | None]]) -> None:
+    for sequence, (_, delivery) in list(unacked.items()):
+        acknowledged = delivery is not None and delivery.done() and not delivery.cancelled()
+        if acknowledged and delivery is not None and delivery.exception() is None:
+            del unacked[sequence]
 
 
 def _task_id(body: dict[str, Any]) -> str | None:
