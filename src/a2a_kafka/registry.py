@@ -20,7 +20,7 @@ from a2a.utils.constants import PROTOCOL_VERSION_CURRENT
 from a2a.utils.proto_utils import parse_lenient
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from google.protobuf.json_format import MessageToDict, ParseError
+from google.protobuf.json_format import MessageToDict
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import AgentNotFoundError, BrokerError, ConfigurationError
@@ -153,7 +153,7 @@ async def _read_all(consumer: AIOKafkaConsumer, topic: str) -> dict[str, AgentCa
                     continue
                 try:
                     cards[name] = parse_lenient(record.value, AgentCard())
-                except (ParseError, ValueError) as exc:  # one bad record must not hide the rest
+                except Exception as exc:  # any bytes: one bad record must not hide the rest
                     logger.warning(
                         "skipping the card of %r at offset %d: %s", name, record.offset, exc
                     )

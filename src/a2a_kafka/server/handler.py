@@ -158,15 +158,15 @@ class KafkaConsumerHandler:
         self._housekeeping: asyncio.Task[None] | None = None
         self._stopping = False
         self._last_poll = time.monotonic()
-        self._failure: BaseException | None = None
+        self._failure: BrokerError | None = None
         self._failed = asyncio.Event()
 
     @property
-    def failed(self) -> BaseException | None:
+    def failed(self) -> BrokerError | None:
         """Why this handler cannot go on serving (set once), or None."""
         return self._failure
 
-    async def wait_failed(self) -> BaseException:
+    async def wait_failed(self) -> BrokerError:
         """Return once the handler cannot go on serving; the reason."""
         await self._failed.wait()
         assert self._failure is not None
@@ -186,7 +186,12 @@ class KafkaConsumerHandler:
 
     def _fail(self, reason: BaseException) -> None:
         if self._failure is None and not self._stopping:
-            logger.error("agent %s cannot go on serving: %s", self.agent, reason)
+            if not isinstance(reason, BrokerError):
+                message = f"agent {self.agent!r} stopped consuming: {reason!r}"
+                wrapped = BrokerError(message)
+                wrapped.__cause__ = reason
+                reason = wrapped
+            logger.error("%s", reason)
             self._failure = reason
             self._failed.set()
 
@@ -299,10 +304,7 @@ class KafkaConsumerHandler:
         finally:
             failed.cancel()
         if self._failure is not None:
-            if isinstance(self._failure, BrokerError):
-                raise self._failure
-            reason = self._failure
-            raise BrokerError(f"agent {self.agent!r} stopped consuming: {reason!r}") from reason
+            raise self._failure
 
     def _loop_ended(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:
