@@ -19,6 +19,8 @@ from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 from a2a_kafka import KafkaConfig
 
 RawHeaders = Sequence[tuple[bytes, bytes | None]]
+RawRecord = tuple[bytes | None, bytes | None, RawHeaders]
+"""(key, value, headers)."""
 
 
 class RawKey(str):
@@ -38,7 +40,7 @@ class RawKey(str):
 async def produce_raw(
     config: KafkaConfig,
     topic: str,
-    records: Sequence[tuple[bytes | None, bytes | None, RawHeaders]],
+    records: Sequence[RawRecord],
     partition: int | None = None,
 ) -> list[int]:
     """Produce (key, value, headers) records in one batch; returns their offsets."""
