@@ -112,7 +112,8 @@ async def test_a_stream_keeps_only_records_not_acknowledged() -> None:
 
 def test_untracking_never_leaves_the_producer_tracking_nothing() -> None:
     class Client:
-        _topics = {"dlq", "r1", "r2"}
+        def __init__(self) -> None:
+            self._topics = {"dlq", "r1", "r2"}
 
         def set_topics(self, topics: set[str]) -> None:
             self._topics = set(topics)
