@@ -73,6 +73,8 @@ class ReplyRouter:
         """Records of the reply partition that were not a reply (logged and dropped)."""
         self.failures = 0
         """Polls of the reply consumer that failed (logged, retried)."""
+        self.dropped = 0
+        """Replies nobody waits for (the call gave up) and heartbeats."""
 
     @property
     def alive(self) -> bool:
@@ -151,9 +153,11 @@ class ReplyRouter:
             logger.warning("dropping malformed reply on %s: %s", self.address.topic, exc)
             return
         if reply.kind is ReplyKind.HEARTBEAT:
+            self.dropped += 1
             return
         pending = self._pending.get(reply.correlation_id)
         if pending is None:
+            self.dropped += 1
             logger.debug("no caller waits for reply %s (timed out?)", reply.correlation_id)
             return
         pending.put(reply)

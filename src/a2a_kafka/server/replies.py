@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError, TopicAuthorizationFailedError, UnknownTopicOrPartitionError
+from aiokafka.errors import (
+    InvalidTopicError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
 from aiokafka.protocol.metadata import MetadataRequest
 
 from a2a_kafka.server.retry import PermanentError
@@ -172,6 +177,8 @@ async def _partition_count(producer: AIOKafkaProducer, topic: str) -> int:
             return 0
         if code == TopicAuthorizationFailedError.errno:
             raise UnusableAddressError(f"not authorized to write reply topic {topic}")
+        if code == InvalidTopicError.errno:
+            raise UnusableAddressError(f"{topic!r} is not a valid topic name")
         if code != 0:
             raise KafkaError(f"metadata of reply topic {topic}: error code {code}")
         return len(found["partitions"])
