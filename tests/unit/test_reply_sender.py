@@ -78,19 +78,31 @@ async def test_a_transient_failure_of_the_check_is_retried(cluster: Cluster) -> 
     assert cluster.asked == ["r", "r", "r"]
 
 
-async def test_remembered_answers_are_bounded_and_expire(
+async def test_remembered_topics_are_bounded_and_forgotten_when_unused(
     cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(replies, "MAX_KNOWN_TOPICS", 100)
-    sender = ReplySender(None, recheck=0.05, missing_for=0.05)  # type: ignore[arg-type]
+    monkeypatch.setattr(replies, "FORGET_AFTER", 0.05)
+    sender = ReplySender(None)  # type: ignore[arg-type]
     for n in range(1000):
         cluster.topics[f"caller-{n}"] = 1
         await sender.check(ReplyAddress(f"caller-{n}", 0))
-    assert sender.known_topics <= 100
-    assert len(cluster.tracked) <= 100  # the producer stops tracking forgotten topics
+    assert sender.known_topics <= 101
+    assert len(cluster.tracked) <= 101  # the producer stops tracking forgotten topics
     await asyncio.sleep(0.1)
     await sender.check(ReplyAddress("r", 0))
     assert sender.known_topics == 1
+
+
+async def test_a_topic_in_use_is_not_forgotten(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "FORGET_AFTER", 0.2)
+    sender = ReplySender(None, recheck=0.01)  # type: ignore[arg-type]
+    for _ in range(10):
+        await sender.check(ReplyAddress("r", 0))
+        await asyncio.sleep(0.05)
+    assert "r" in cluster.tracked
 
 
 async def test_a_stream_keeps_only_records_not_acknowledged() -> None:

@@ -47,7 +47,20 @@ class UnusableAddressError(PermanentError):
 
 
 MAX_KNOWN_TOPICS = 10_000
-"""Bound on the reply topics `ReplySender` remembers (the oldest check is dropped first)."""
+"""Bound on the reply topics `ReplySender` remembers (the least recently used is dropped)."""
+
+FORGET_AFTER = 60.0
+"""Seconds after its last use that a reply topic is forgotten (longer than a delivery takes)."""
+
+
+@dataclass(slots=True)
+class _Answer:
+    at: float
+    """When the cluster answered (monotonic)."""
+    partitions: int
+    """Its partition count; 0: the topic does not exist."""
+    used: float
+    """When a reply to it was last checked (monotonic)."""
 
 
 class ReplySender:
@@ -60,9 +73,9 @@ class ReplySender:
     a caller deletes its private reply topic when it closes, and producing to a
     missing topic would wait out the producer's metadata timeout per attempt.
 
-    Bounds: at most `MAX_KNOWN_TOPICS` answers are kept, none older than
-    ``max(recheck, missing_for)``; the producer stops tracking the metadata of a
-    reply topic whose answer was dropped.
+    Bounds: at most `MAX_KNOWN_TOPICS` reply topics are remembered, none unused for
+    more than `FORGET_AFTER` seconds; the producer stops tracking the metadata of a
+    forgotten one (aiokafka's producer tracks every topic it ever wrote).
 
     Args:
         producer: the handler's producer.
@@ -76,13 +89,12 @@ class ReplySender:
         self._producer = producer
         self._recheck = recheck
         self._missing_for = missing_for
-        self._known: OrderedDict[str, tuple[float, int]] = OrderedDict()
-        """topic -> (monotonic time of the answer, its partition count; 0: missing)."""
+        self._known: OrderedDict[str, _Answer] = OrderedDict()  # least recently used first
         self._asking: dict[str, asyncio.Future[int]] = {}
 
     @property
     def known_topics(self) -> int:
-        """How many reply-topic answers are cached now."""
+        """How many reply topics are remembered now."""
         return len(self._known)
 
     async def check(self, to: ReplyAddress) -> None:
@@ -102,11 +114,13 @@ class ReplySender:
 
     async def _partitions(self, topic: str) -> int:
         now = time.monotonic()
+        self._forget(now)
         known = self._known.get(topic)
         if known is not None:
-            at, partitions = known
-            if now - at < (self._recheck if partitions else self._missing_for):
-                return partitions
+            known.used = now
+            self._known.move_to_end(topic)
+            if now - known.at < (self._recheck if known.partitions else self._missing_for):
+                return known.partitions
         if topic not in self._asking:
             self._asking[topic] = asyncio.ensure_future(self._ask(topic))
         return await asyncio.shield(self._asking[topic])
@@ -116,17 +130,16 @@ class ReplySender:
             partitions = await _partition_count(self._producer, topic)
         finally:
             del self._asking[topic]
+        now = time.monotonic()
         self._known.pop(topic, None)
-        self._known[topic] = (time.monotonic(), partitions)
-        self._expire()
+        self._known[topic] = _Answer(now, partitions, now)
         return partitions
 
-    def _expire(self) -> None:
-        oldest = time.monotonic() - max(self._recheck, self._missing_for)
+    def _forget(self, now: float) -> None:
         dropped: list[str] = []
         while self._known:
-            topic, (at, _) = next(iter(self._known.items()))
-            if at >= oldest and len(self._known) <= MAX_KNOWN_TOPICS:
+            topic, answer = next(iter(self._known.items()))
+            if now - answer.used <= FORGET_AFTER and len(self._known) <= MAX_KNOWN_TOPICS:
                 break
             del self._known[topic]
             dropped.append(topic)
