@@ -17,8 +17,9 @@ from a2a_kafka.audit import read_requests
 from a2a_kafka.cluster.event_stream import ORIGIN
 from a2a_kafka.errors import KafkaTransportError
 from a2a_kafka.pytest_plugin import UniqueNames
+from a2a_kafka.server import replies
 from a2a_kafka.topics import AgentTopics, ensure_topics
-from a2a_kafka.wire import CORRELATION_ID, DEADLINE, dumps, encode_request
+from a2a_kafka.wire import CORRELATION_ID, DEADLINE, REPLY_TOPIC, dumps, encode_request
 
 NOT_UTF8 = b"\xff\xfe-key"
 VALID = dumps({"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {}})
@@ -220,3 +221,31 @@ async def test_closing_during_a_broker_outage_is_quiet_and_closes_every_client(
     consumer.stop = stop_cancelled  # type: ignore[method-assign]
     await served.server.aclose()  # raised CancelledError before, leaving the producer open
     assert producer._closed
+
+
+async def test_requests_whose_reply_topic_is_missing_are_skipped_without_a_question_each(
+    kafka_config: KafkaConfig, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topic = AgentTopics.of(kafka_config, served.name).requests
+    gone = f"{served.name}-gone-replies".encode()
+    records: list[RawRecord] = [
+        (None, VALID, [(CORRELATION_ID.encode(), f"c{n}".encode()), (REPLY_TOPIC.encode(), gone)])
+        for n in range(2000)
+    ]
+    asked = 0
+    real = replies._partition_count
+
+    async def counted(producer: Any, name: str) -> int:
+        nonlocal asked
+        asked += 1
+        return await real(producer, name)
+
+    monkeypatch.setattr(replies, "_partition_count", counted)
+    await produce_raw(kafka_config, topic, records)
+    async with asyncio.timeout(10):  # normal requests are not held up meanwhile
+        assert (await served.transport().send_message(message("work 0"))).task.id
+    async with asyncio.timeout(30):
+        while served.server.stats.caller_gone < 2000:  # noqa: ASYNC110 - counted as read
+            await asyncio.sleep(0.05)
+    assert asked <= 3  # one question per `missing_for` (5 s), not one admin connection each
+    assert served.server.stats.dead_lettered == 0
