@@ -83,6 +83,7 @@ async def test_remembered_topics_are_bounded_and_forgotten_when_unused(
 ) -> None:
     monkeypatch.setattr(replies, "MAX_KNOWN_TOPICS", 100)
     monkeypatch.setattr(replies, "FORGET_AFTER", 0.05)
+    monkeypatch.setattr(replies, "UNTRACK_EVERY", 0)
     sender = ReplySender(None)  # type: ignore[arg-type]
     for n in range(1000):
         cluster.topics[f"caller-{n}"] = 1

@@ -53,6 +53,11 @@ FORGET_AFTER = 60.0
 """Seconds after its last use that a reply topic is forgotten (longer than a delivery takes)."""
 
 
+UNTRACK_EVERY = 30.0
+"""Seconds between changes of the producer's tracked topics: each change restarts the
+producer's metadata refresh, which under caller churn would keep its sends waiting."""
+
+
 @dataclass(slots=True)
 class _Answer:
     at: float
@@ -74,8 +79,9 @@ class ReplySender:
     missing topic would wait out the producer's metadata timeout per attempt.
 
     Bounds: at most `MAX_KNOWN_TOPICS` reply topics are remembered, none unused for
-    more than `FORGET_AFTER` seconds; the producer stops tracking the metadata of a
-    forgotten one (aiokafka's producer tracks every topic it ever wrote).
+    more than `FORGET_AFTER` seconds; the producer stops tracking the metadata of
+    forgotten ones (aiokafka's producer tracks every topic it ever wrote), in one
+    change every `UNTRACK_EVERY` seconds.
 
     Args:
         producer: the handler's producer.
@@ -91,6 +97,9 @@ class ReplySender:
         self._missing_for = missing_for
         self._known: OrderedDict[str, _Answer] = OrderedDict()  # least recently used first
         self._asking: dict[str, asyncio.Future[int]] = {}
+        self._untracked: set[str] = set()
+        """Forgotten topics the producer still tracks (at most those of `UNTRACK_EVERY` s)."""
+        self._last_untrack = time.monotonic()
 
     @property
     def known_topics(self) -> int:
@@ -143,8 +152,11 @@ class ReplySender:
                 break
             del self._known[topic]
             dropped.append(topic)
-        if dropped:
-            _untrack(self._producer, dropped)
+        self._untracked.update(dropped)
+        if self._untracked and now - self._last_untrack >= UNTRACK_EVERY:
+            self._last_untrack = now
+            _untrack(self._producer, self._untracked)
+            self._untracked.clear()
 
     async def enqueue(self, to: ReplyAddress, cid: str, reply: ReplyRecord) -> Awaitable[Any]:
         """Hand one record to the producer; await the result to know it was written."""
