@@ -7,9 +7,9 @@ starts, deleted when it closes), sends its share of the SendMessage requests one
 after the other, and closes. The server is a separate ``python -m bench.server
 kafka`` process. Printed: its RSS after the first tenth of the callers and at the
 end, and their ratio, which a server with bounded state keeps under 1.5 (issue 10;
-the figure is in docs/reliability.md), and how many calls timed out (a loaded machine). Uses ``KAFKA_BOOTSTRAP_SERVERS`` (default
-127.0.0.1:9092); run it on a broker of its own, it creates and deletes a topic per
-caller.
+the figure is in docs/reliability.md), and how many calls timed out (a loaded
+machine). Uses ``KAFKA_BOOTSTRAP_SERVERS`` (default 127.0.0.1:9092); run it on a
+broker of its own, it creates and deletes a topic per caller.
 """
 
 from __future__ import annotations
