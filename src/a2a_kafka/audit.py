@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.topics import AgentTopics, partitions_of
@@ -71,7 +72,7 @@ async def read_requests(
     except KafkaError as exc:
         raise BrokerError(f"cannot read {topic} on {config.bootstrap_servers}: {exc!r}") from exc
     finally:
-        await consumer.stop()
+        await close_quietly("the consumer", consumer.stop)
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

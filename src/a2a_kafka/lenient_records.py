@@ -13,6 +13,11 @@ again by `LenientBatch`, aiokafka's pure-Python reader with header keys decoded 
 UTF-8 therefore arrives with U+FFFD (`NOT_UTF8`) where its bad bytes were; the value,
 the key, header values, offsets and every other record of the fetch are unchanged.
 Consumers of this project treat such a header as malformed (see ``docs/reliability.md``).
+
+On an aiokafka upgrade: compare `_LenientBatchReader._read_msg` with aiokafka's
+``_DefaultRecordBatchPy._read_msg`` (it is that method but for the key decoding);
+``tests/unit/test_lenient_records.py`` fails if aiokafka's fast reader stops raising
+on such a key (then this module may go) or the fallback stops reading the batch.
 """
 
 from __future__ import annotations

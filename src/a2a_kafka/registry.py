@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from google.protobuf.json_format import MessageToDict
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import AgentNotFoundError, BrokerError, ConfigurationError
 from a2a_kafka.topics import REGISTRY_TOPIC, check_agent_name, ensure_topics
@@ -109,7 +110,7 @@ class AgentRegistry:
         except (KafkaError, TimeoutError) as exc:
             raise BrokerError(f"cannot read the agent registry: {exc!r}") from exc
         finally:
-            await consumer.stop()
+            await close_quietly("the consumer", consumer.stop)
 
     async def get(self, agent: str) -> AgentCard:
         """The card of ``agent``; `AgentNotFoundError` if none is registered."""
