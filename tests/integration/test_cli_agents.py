@@ -182,3 +182,43 @@ def question(text: str) -> SendMessageRequest:
     return SendMessageRequest(
         message=Message(role=Role.ROLE_USER, message_id=str(uuid.uuid4()), parts=[Part(text=text)])
     )
+
+
+FAILING_POLLS = """
+import sys
+import aiokafka
+from a2a_kafka.cli.main import main
+
+real, polls = aiokafka.AIOKafkaConsumer.getmany, 0
+
+async def getmany(self, *args, **kwargs):
+    global polls
+    if (self._group_id or "").endswith("a2a.agent.data"):
+        polls += 1
+        if polls > 25:  # serving for a few seconds, then every poll fails
+            raise RuntimeError("injected poll failure")
+    return await real(self, *args, **kwargs)
+
+aiokafka.AIOKafkaConsumer.getmany = getmany
+sys.exit(main(["serve", "data"]))
+"""
+
+
+async def test_serve_exits_non_zero_with_the_reason_when_its_consume_loop_cannot_go_on(
+    env: dict[str, str],
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        FAILING_POLLS,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(180):  # 8 failed polls with backoff (about 16 s), then exit
+        out, err = await process.communicate()
+    assert b"serving" in out
+    assert process.returncode == 1
+    assert "error: agent 'data' stopped consuming: RuntimeError('injected poll failure')" in (
+        err.decode()
+    )
