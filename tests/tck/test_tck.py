@@ -18,7 +18,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tck_run import LEVELS, REPO, TRANSPORTS, Outcome, direct, run_tck, through_gateway
+from tck_run import (
+    LEVELS,
+    REPO,
+    TRANSPORTS,
+    VENV_PYTHON,
+    Outcome,
+    direct,
+    run_tck,
+    through_gateway,
+)
+from tck_sut import tck_dir
 
 from a2a_kafka import KafkaConfig
 from a2a_kafka.pytest_plugin import UniqueNames
@@ -31,6 +41,12 @@ REQUIREMENT = re.compile(r"\b([A-Z][A-Z0-9_]+-[A-Z]+-\d+)\b")
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    missing = [p for p in (tck_dir() / "pyproject.toml", VENV_PYTHON) if not p.exists()]
+    if missing:
+        reason = f"the A2A TCK is not installed ({', '.join(map(str, missing))}): run scripts/test"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
     return tmp_path_factory.mktemp("tck")
 
 
