@@ -175,7 +175,7 @@ class Gateway:
         name = scope["path_params"]["agent"]
         response: Response | None = None
         try:
-            await self.card(name)
+            card = await self.card(name)
         except AgentNotFoundError as exc:
             response = JSONResponse({"error": str(exc)}, status_code=404)
         except BrokerError as exc:
@@ -184,10 +184,10 @@ class Gateway:
             await response(scope, receive, send)
             return
         if name not in self._apps:
-            self._apps[name] = self._agent_app(name)
+            self._apps[name] = self._agent_app(name, card)
         await self._apps[name](scope, receive, send)
 
-    def _agent_app(self, name: str) -> Starlette:
+    def _agent_app(self, name: str, card: AgentCard) -> Starlette:
         handler = ForwardingHandler(
             KafkaTransport(self.requester, name),
             card_filter=lambda card: self.http_card(name, card),
@@ -200,7 +200,7 @@ class Gateway:
         builder = _ContextBuilder()
         return Starlette(
             routes=[
-                *create_agent_card_routes(AgentCard(name=name), card_modifier=current_card),
+                *create_agent_card_routes(self.http_card(name, card), card_modifier=current_card),
                 *create_jsonrpc_routes(handler, "/", context_builder=builder),
                 *create_rest_routes(handler, context_builder=builder, path_prefix=REST_PATH),
             ]
