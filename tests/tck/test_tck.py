@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,7 +32,6 @@ from tck_run import (
 from tck_sut import tck_dir
 
 from a2a_kafka import KafkaConfig
-from a2a_kafka.pytest_plugin import UniqueNames
 
 pytestmark = pytest.mark.kafka
 
@@ -51,10 +51,8 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-async def gateway_url(
-    kafka_config: KafkaConfig, unique_names: UniqueNames, out: Path
-) -> AsyncIterator[str]:
-    agent = unique_names.agent("tck")
+async def gateway_url(kafka_config: KafkaConfig, out: Path) -> AsyncIterator[str]:
+    agent = f"tck-{uuid.uuid4().hex[:12]}"
     async with through_gateway(kafka_config.bootstrap_servers, agent, out / "gateway") as url:
         yield url
 

@@ -8,7 +8,8 @@ One gateway serves every agent registered on its cluster, each under its own pat
     {public_url}/agents/{name}/rest/...                     HTTP+JSON (``/message:send``, ...)
 
 so an A2A client is pointed at ``{public_url}/agents/{name}``. The card is the one the agent
-published to the registry, with its interfaces replaced by the two above. The HTTP side is
+published to the registry, with its interfaces replaced by the two above (served with
+``Cache-Control: public, max-age=<card_ttl>`` and an ETag). The HTTP side is
 a2a-sdk's own routes; behind them a `ForwardingHandler` per agent makes the same call over
 Kafka through one `Requester` (one producer, one private reply topic) that every agent and
 every HTTP caller share. A gateway keeps no state of its own: start as many as wanted,
@@ -200,7 +201,11 @@ class Gateway:
         builder = _ContextBuilder()
         return Starlette(
             routes=[
-                *create_agent_card_routes(self.http_card(name, card), card_modifier=current_card),
+                *create_agent_card_routes(
+                    self.http_card(name, card),
+                    card_modifier=current_card,
+                    cache_control=f"public, max-age={max(int(self._card_ttl), 0)}",
+                ),
                 *create_jsonrpc_routes(handler, "/", context_builder=builder),
                 *create_rest_routes(handler, context_builder=builder, path_prefix=REST_PATH),
             ]
