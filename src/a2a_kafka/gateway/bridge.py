@@ -26,6 +26,7 @@ from a2a.server.context import ServerCallContext
 from a2a.types.a2a_pb2 import AgentCard
 from a2a.utils.constants import PROTOCOL_VERSION_CURRENT, VERSION_HEADER, TransportProtocol
 from a2a.utils.errors import A2AError
+from google.protobuf.json_format import ParseError
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import ConfigurationError
@@ -99,7 +100,7 @@ class Bridge:
             return
         try:
             self.card = await A2ACardResolver(self._http, self.url).get_agent_card()
-        except A2AError as exc:
+        except (A2AError, ParseError) as exc:  # unreachable, not A2A, not a card
             raise ConfigurationError(f"cannot read the agent card at {self.url}: {exc}") from exc
         handler = ForwardingHandler(
             http_transport(self._http, self.card),

@@ -49,7 +49,7 @@ from starlette.types import Receive, Scope, Send
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.client.transport import KafkaTransport
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import AgentNotFoundError, BrokerError
+from a2a_kafka.errors import AgentNotFoundError, BrokerError, ConfigurationError
 from a2a_kafka.gateway.app_server import AppServer
 from a2a_kafka.gateway.forward import DEADLINE_STATE, FORWARDED_HEADERS, ForwardingHandler
 from a2a_kafka.registry import KAFKA_PROTOCOL_BINDING, AgentRegistry
@@ -269,8 +269,12 @@ class GatewayServer(AppServer):
         await self.gateway.start()
         try:
             await super().start()
-        except BaseException:
+        except BaseException as exc:
             await self.gateway.aclose()
+            if isinstance(exc, OSError):  # e.g. the port is taken
+                raise ConfigurationError(
+                    f"cannot listen on {self.host}:{self.port}: {exc}"
+                ) from exc
             raise
 
     async def aclose(self) -> None:
