@@ -146,18 +146,23 @@ class Gateway:
         )
         return result
 
-    async def card(self, name: str) -> AgentCard:
-        """The registered card of ``name`` (cached ``card_ttl`` s); `AgentNotFoundError`."""
-        if self._due(name):
+    async def cards(self, wanted: str = "") -> dict[str, AgentCard]:
+        """The registered cards, re-read after ``card_ttl`` s (or 1 s if ``wanted`` is unknown)."""
+        if self._due(wanted):
             async with self._lock:  # one registry read, however many requests wait for it
-                if self._due(name):
+                if self._due(wanted):
                     self._cards = await self._registry.cards()
                     self._read_at = time.monotonic()
-        if name not in self._cards:
+        return self._cards
+
+    async def card(self, name: str) -> AgentCard:
+        """The registered card of ``name``; `AgentNotFoundError` if there is none."""
+        cards = await self.cards(name)
+        if name not in cards:
             raise AgentNotFoundError(
                 f"no agent named {name!r} is registered on {self.config.bootstrap_servers}"
             )
-        return self._cards[name]
+        return cards[name]
 
     def _due(self, name: str) -> bool:
         age = time.monotonic() - self._read_at
@@ -165,12 +170,10 @@ class Gateway:
 
     async def _list(self, _: Request) -> Response:
         try:
-            await self.card("")  # refreshes the cache when it is due
-        except AgentNotFoundError:
-            pass
+            cards = await self.cards()
         except BrokerError as exc:
             return JSONResponse({"error": str(exc)}, status_code=503)
-        return JSONResponse({name: self.agent_url(name) for name in sorted(self._cards)})
+        return JSONResponse({name: self.agent_url(name) for name in sorted(cards)})
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = scope["path_params"]["agent"]
