@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
@@ -28,6 +29,19 @@ BINDINGS = {
 }
 
 
+async def has_partitions(server: KafkaConsumerHandler) -> None:
+    """Wait until ``server`` consumes some partition.
+
+    `KafkaConsumerHandler.start` returns at its first assignment, which is empty when the
+    group formed before the broker's metadata listed the new request topic (aiokafka warns
+    "No partition metadata"); requests then wait for the next rebalance. There is no event
+    for "assigned partitions", so this polls.
+    """
+    async with asyncio.timeout(120):
+        while not server.assignment:  # noqa: ASYNC110 (no event to await)
+            await asyncio.sleep(0.05)
+
+
 @contextlib.asynccontextmanager
 async def through_gateway(
     transport: str, name: str, config: KafkaConfig, extended: AgentCard, push: bool
@@ -36,10 +50,11 @@ async def through_gateway(
     card = agent_card(name)
     handler = request_handler(card, extended, push=push)
     async with (
-        KafkaConsumerHandler(name, handler, config, agent_card=card),
+        KafkaConsumerHandler(name, handler, config, agent_card=card) as server,
         GatewayServer(config) as gateway,
         httpx.AsyncClient(timeout=30) as http,
     ):
+        await has_partitions(server)
         url = gateway.gateway.agent_url(name)
         served = await A2ACardResolver(http, url).get_agent_card()
         binding = BINDINGS[transport]
