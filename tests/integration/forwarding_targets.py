@@ -80,9 +80,11 @@ async def through_bridge(
     handler = request_handler(card, extended, push=push)
     async with (
         http_server(handler, card),
-        Bridge(name, url, config),
+        Bridge(name, url, config) as bridge,
         KafkaClients(config) as clients,
     ):
+        assert bridge.server is not None
+        await has_partitions(bridge.server)
         registered = await clients.registry.get(name)
         assert registered.supported_interfaces[0].protocol_binding == KAFKA_PROTOCOL_BINDING
 

@@ -33,6 +33,7 @@ from a2a.types.a2a_pb2 import (
 )
 from a2a.utils.constants import TransportProtocol
 from a2a.utils.errors import InternalError
+from forwarding_targets import has_partitions
 from scripted_agent import agent_card, free_port, http_server, release, request_handler
 
 from a2a_kafka import KafkaClients, KafkaConfig, KafkaConsumerHandler
@@ -82,7 +83,8 @@ async def kafka_agent(kafka_config: KafkaConfig, unique_names: UniqueNames) -> A
     name = unique_names.agent()
     card = agent_card(name)
     handler = request_handler(card)
-    async with KafkaConsumerHandler(name, handler, kafka_config, agent_card=card):
+    async with KafkaConsumerHandler(name, handler, kafka_config, agent_card=card) as server:
+        await has_partitions(server)
         yield name
     await handler.aclose()
 
