@@ -6,10 +6,12 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from a2a.client import ClientCallContext
 from a2a.client.errors import A2AClientError, A2AClientTimeoutError
 from a2a.client.transports.base import ClientTransport
+from a2a.client.transports.rest import RestTransport
 from a2a.server.context import ServerCallContext
 from a2a.types.a2a_pb2 import (
     AgentCard,
@@ -33,9 +35,11 @@ from a2a.utils.errors import (
 )
 
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import KafkaTimeoutError
+from a2a_kafka.errors import ConfigurationError, KafkaTimeoutError
+from a2a_kafka.gateway.bridge import deadline_context, http_transport
 from a2a_kafka.gateway.forward import DEADLINE_STATE, ForwardingHandler
 from a2a_kafka.gateway.http_gateway import Gateway, _seconds
+from a2a_kafka.wire import RequestMeta
 
 
 class Scripted(ClientTransport):
@@ -208,3 +212,34 @@ def test_the_gateway_card_lists_only_the_gateways_urls() -> None:
     ]
     assert rewritten.description == "d"
     assert len(card.supported_interfaces) == 1  # the registry's card is left as it was
+
+
+def test_the_bridge_passes_the_records_deadline_and_headers_on() -> None:
+    meta = RequestMeta(
+        correlation_id="c",
+        reply_to=None,
+        deadline=1234.5,
+        service_parameters={"A2A-Version": "1.0", "Authorization": "Bearer k"},
+    )
+    state = deadline_context(meta).state
+    assert state[DEADLINE_STATE] == 1234.5
+    assert state["headers"] == {"a2a-version": "1.0", "authorization": "Bearer k"}
+    no_deadline = RequestMeta("c", None, None, {})
+    assert DEADLINE_STATE not in deadline_context(no_deadline).state
+
+
+def test_the_bridge_speaks_the_first_1x_http_binding_of_the_card() -> None:
+    card = AgentCard(name="weather")
+    card.supported_interfaces.add(url="grpc:1", protocol_binding="GRPC", protocol_version="1.0")
+    card.supported_interfaces.add(
+        url="http://old/", protocol_binding="JSONRPC", protocol_version="0.3"
+    )
+    card.supported_interfaces.add(url="http://a/rest", protocol_binding="HTTP+JSON")
+    card.supported_interfaces.add(url="http://a/", protocol_binding="JSONRPC")
+    client = httpx.AsyncClient()
+    transport = http_transport(client, card)
+    assert isinstance(transport, RestTransport)
+    assert transport.url == "http://a/rest"
+    del card.supported_interfaces[1:]
+    with pytest.raises(ConfigurationError, match="GRPC"):
+        http_transport(client, card)
