@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
@@ -29,19 +28,6 @@ BINDINGS = {
 }
 
 
-async def has_partitions(server: KafkaConsumerHandler) -> None:
-    """Wait until ``server`` consumes some partition.
-
-    `KafkaConsumerHandler.start` returns at its first assignment, which is empty when the
-    group formed before the broker's metadata listed the new request topic (aiokafka warns
-    "No partition metadata"); requests then wait for the next rebalance. There is no event
-    for "assigned partitions", so this polls.
-    """
-    async with asyncio.timeout(120):
-        while not server.assignment:  # noqa: ASYNC110 (no event to await)
-            await asyncio.sleep(0.05)
-
-
 @contextlib.asynccontextmanager
 async def through_gateway(
     transport: str, name: str, config: KafkaConfig, extended: AgentCard, push: bool
@@ -50,11 +36,10 @@ async def through_gateway(
     card = agent_card(name)
     handler = request_handler(card, extended, push=push)
     async with (
-        KafkaConsumerHandler(name, handler, config, agent_card=card) as server,
+        KafkaConsumerHandler(name, handler, config, agent_card=card),
         GatewayServer(config) as gateway,
         httpx.AsyncClient(timeout=30) as http,
     ):
-        await has_partitions(server)
         url = gateway.gateway.agent_url(name)
         served = await A2ACardResolver(http, url).get_agent_card()
         binding = BINDINGS[transport]
@@ -80,11 +65,9 @@ async def through_bridge(
     handler = request_handler(card, extended, push=push)
     async with (
         http_server(handler, card),
-        Bridge(name, url, config) as bridge,
+        Bridge(name, url, config),
         KafkaClients(config) as clients,
     ):
-        assert bridge.server is not None
-        await has_partitions(bridge.server)
         registered = await clients.registry.get(name)
         assert registered.supported_interfaces[0].protocol_binding == KAFKA_PROTOCOL_BINDING
 

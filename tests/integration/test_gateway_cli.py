@@ -33,7 +33,6 @@ from a2a.types.a2a_pb2 import (
 )
 from a2a.utils.constants import TransportProtocol
 from a2a.utils.errors import InternalError
-from forwarding_targets import has_partitions
 from scripted_agent import agent_card, free_port, http_server, release, request_handler
 
 from a2a_kafka import KafkaClients, KafkaConfig, KafkaConsumerHandler
@@ -83,8 +82,7 @@ async def kafka_agent(kafka_config: KafkaConfig, unique_names: UniqueNames) -> A
     name = unique_names.agent()
     card = agent_card(name)
     handler = request_handler(card)
-    async with KafkaConsumerHandler(name, handler, kafka_config, agent_card=card) as server:
-        await has_partitions(server)
+    async with KafkaConsumerHandler(name, handler, kafka_config, agent_card=card):
         yield name
     await handler.aclose()
 
