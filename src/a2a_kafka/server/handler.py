@@ -249,6 +249,7 @@ class KafkaConsumerHandler:
                 **self.config.consumer_kwargs(group_id=self.group_id, auto_offset_reset="earliest")
             )
             await self._consumer.start()
+            await _until_listed(self._consumer, self.topics.requests)
             assigned = asyncio.Event()
             self._consumer.subscribe([self.topics.requests], listener=_Rebalance(self, assigned))
             self._last_poll = time.monotonic()
@@ -444,6 +445,22 @@ class Health:
     """Seconds since the consume loop last polled."""
     detail: str | None
     """Why it is stuck or failed."""
+
+
+async def _until_listed(consumer: AIOKafkaConsumer, topic: str) -> None:
+    """Wait until the cluster's metadata lists ``topic``, which was perhaps just created.
+
+    A group that forms before it is listed assigns nobody its partitions ("No partition
+    metadata") until the consumer's next metadata refresh, minutes later: requests wait.
+    """
+    try:
+        async with asyncio.timeout(ASSIGN_TIMEOUT):
+            while topic not in await consumer.topics():  # noqa: ASYNC110 (no event exists)
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise BrokerError(
+            f"{topic} is not listed by the cluster {ASSIGN_TIMEOUT:g} s after its creation"
+        ) from None
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
