@@ -7,8 +7,9 @@ clients are built: the seam tests swap, and `a2a_kafka.memory_kafka`, an in-memo
 `a2a_kafka.serving` (what ``a2a-kafka serve`` serves),
 `a2a_kafka.broker` (the local broker), `a2a_kafka.testing` and `a2a_kafka.pytest_plugin`
 (tests against a real cluster), `a2a_kafka.http_server` (extra ``http``), `a2a_kafka.msk`
-(extra ``msk``), `a2a_kafka.cli.plugin` (commands added to the ``a2a-kafka`` CLI), and the
-record format of `a2a_kafka.wire` (header names) and `a2a_kafka.topics` (topic names).
+(extra ``msk``), `a2a_kafka.gateway` (extra ``gateway``), `a2a_kafka.cli.plugin` (commands
+added to the ``a2a-kafka`` CLI), and the record format of `a2a_kafka.wire` (header names)
+and `a2a_kafka.topics` (topic names).
 Every other module is internal: its docstring (or its package's) says so, and it may change
 without notice.
 

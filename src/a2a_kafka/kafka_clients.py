@@ -9,7 +9,8 @@ patching module globals::
 
 (`a2a_kafka.memory_kafka.MemoryKafka` is an in-memory one for unit tests; integration
 tests use the real broker.) Each method takes the keyword arguments aiokafka's
-constructor would, built by `KafkaConfig.producer_kwargs` and friends.
+constructor would, built by `KafkaConfig.producer_kwargs` and friends. Importing this
+module (as `a2a_kafka.config` does) installs `a2a_kafka.lenient_records`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+
+from a2a_kafka import lenient_records
+
+lenient_records.install()  # every consumer of this project reads records of any bytes
 
 
 class KafkaClientFactory(Protocol):

@@ -150,7 +150,8 @@ class _MetadataClient:
         self._topics = set(topics)
 
     async def send(self, node: int, request: Any) -> Any:
-        names = [t if isinstance(t, str) else t[0] for t in request.topics]
+        topics = getattr(request, "topics", None) or getattr(request, "_topics", None) or []
+        names = [t if isinstance(t, str) else t[0] for t in topics]
         return _Metadata([self._topic(name) for name in names])
 
     def _topic(self, name: str) -> dict[str, Any]:

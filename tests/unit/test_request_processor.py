@@ -83,9 +83,6 @@ def agent() -> Agent:
     )
     echo = Echo()
 
-    async def topic_exists(topic: str) -> bool:
-        return topic in kafka.topics
-
     settings = Settings(
         agent="echo",
         instance="instance-1",
@@ -98,7 +95,7 @@ def agent() -> Agent:
     processor = RequestProcessor(
         settings,
         DefaultRequestHandler(echo, InMemoryTaskStore(), card),
-        ReplySender(config.kafka.producer(**config.producer_kwargs()), topic_exists),
+        ReplySender(config.kafka.producer(**config.producer_kwargs())),
         MemoryDedupeStore(),
         HandlerStats(),
     )

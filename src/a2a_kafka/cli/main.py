@@ -32,6 +32,8 @@ COMMANDS = {
     "dlq": "dlq",
     "acls": "acls",
     "serve": "serve",
+    "gateway": "gateway",
+    "bridge": "bridge",
     "send": "talk",
     "chat": "talk",
     "audit": "audit",

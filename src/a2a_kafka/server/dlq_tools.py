@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.server.dead_letters import DeadLetter, from_record
@@ -57,7 +58,7 @@ async def read_dead_letters(
                 await consumer.seek_to_beginning(*tps)
             letters = await _read_to_end(consumer, tps, limit)
     finally:
-        await consumer.stop()
+        await close_quietly("the consumer", consumer.stop)
     return Listing(topics.dead_letters, letters, committed)
 
 
@@ -92,8 +93,8 @@ async def replay(
             if done:
                 await consumer.commit(done)
     finally:
-        await producer.stop()
-        await consumer.stop()
+        await close_quietly("the producer", producer.stop)
+        await close_quietly("the consumer", consumer.stop)
     return len(letters)
 
 
