@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from a2a.types.a2a_pb2 import AgentCard, AgentInterface
 
     from a2a_kafka.config import KafkaConfig
+    from a2a_kafka.errors import BrokerError
     from a2a_kafka.server.run import Service
     from a2a_kafka.serving import AgentState, CardResolver, Target
 
@@ -175,6 +176,10 @@ class _Consumer:
 
     async def start(self) -> None:
         await self.consumer.start()
+
+    async def wait_failed(self) -> BrokerError:
+        """Returns when the consumer gives up (`serve_until_signal` then exits non-zero)."""
+        return await self.consumer.wait_failed()
 
     async def aclose(self) -> None:
         await self.consumer.aclose()
