@@ -52,7 +52,7 @@ from a2a_kafka.server.replies import ReplySender
 from a2a_kafka.server.requests import RequestProcessor, Settings
 from a2a_kafka.server.retry import RetryPolicy
 from a2a_kafka.server.stats import HandlerStats
-from a2a_kafka.topics import AgentTopics, ensure_topics, partitions_of
+from a2a_kafka.topics import AgentTopics, ensure_topics, partitions_of, topic_partitions
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,7 @@ class KafkaConsumerHandler:
             return
         topics = [self.topics.requests, self.topics.responses, self.topics.dead_letters]
         await ensure_topics(self.config, topics)
+        await self._wait_visible()
         await self.dedupe.start()
         try:
             self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
@@ -205,6 +206,21 @@ class KafkaConsumerHandler:
             if isinstance(exc, KafkaError):
                 raise BrokerError(f"agent {self.agent!r} cannot start on Kafka: {exc!r}") from exc
             raise
+
+    async def _wait_visible(self) -> None:
+        """Wait until the cluster's metadata lists the request topic's partitions.
+
+        A topic just created reaches the brokers' metadata a moment later (seconds on a busy
+        machine). A consumer that joins the group before is assigned none of its partitions,
+        and aiokafka looks again only after ``metadata_max_age_ms`` (5 minutes): the agent
+        would look started while nobody consumes its requests.
+        """
+        requests = self.topics.requests
+        if not await topic_partitions(self.config, requests, wait=ASSIGN_TIMEOUT):
+            raise BrokerError(
+                f"agent {self.agent!r}: topic {requests} has no partitions in the cluster's "
+                f"metadata within {ASSIGN_TIMEOUT:g} s"
+            )
 
     async def _wait_assigned(self, assigned: asyncio.Event) -> None:
         assert self._loop_task is not None
