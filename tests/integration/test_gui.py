@@ -41,7 +41,12 @@ from game_balance.serve_kafka import KafkaAgentServer, run_kafka_agents
 
 IDLE_S = 5.0
 """The page's request deadline in these tests (seconds without an event)."""
-UI_TIMEOUT_MS = 20_000
+BUSY_S = 60.0
+"""Generous deadline for anything awaited (a page element, the observer): a busy machine."""
+SLACK_S = 25.0
+"""What a busy machine may add around the request deadline (registry, reply topic, page);
+IDLE_S + SLACK_S stays below the turn timeout (60 s), so a hang still fails."""
+UI_TIMEOUT_MS = int(BUSY_S * 1000)
 CHROMIUM = os.environ.get("A2A_KAFKA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -92,7 +97,7 @@ async def gui_system(game_db: Path, kafka_config: KafkaConfig) -> AsyncIterator[
         run_gui(config, settings=settings) as gui,
     ):
         assert gui.observer is not None
-        await asyncio.wait_for(gui.observer.ready.wait(), 20)
+        await asyncio.wait_for(gui.observer.ready.wait(), BUSY_S)
         yield GuiSystem(config, servers, data, gui)
         data.gate.set()
 
@@ -218,9 +223,9 @@ async def test_stopping_the_data_agent_shows_an_error_within_the_deadline(
     await page.press(".question-input", "Enter")
 
     error = page.locator(".turn .error").last
-    await error.wait_for(timeout=(IDLE_S + 10) * 1000)
+    await error.wait_for(timeout=(IDLE_S + SLACK_S + 5) * 1000)
     waited = time.monotonic() - sent
-    assert waited < IDLE_S + 5, f"the error took {waited:.1f} s"
+    assert waited < IDLE_S + SLACK_S, f"the error took {waited:.1f} s"
     assert await error.get_attribute("data-kind") == "timeout"
     message = await error.inner_text()
     assert "Timed out" in message
@@ -232,7 +237,7 @@ async def chat(system: GuiSystem, agent: str, text: str) -> list[dict[str, Any]]
     """One turn through the page's endpoint; its events."""
     events = []
     async with (
-        httpx.AsyncClient(timeout=IDLE_S + 20) as client,
+        httpx.AsyncClient(timeout=IDLE_S + SLACK_S + 5) as client,
         client.stream("POST", system.url + "api/chat", json={"agent": agent, "text": text}) as sse,
     ):
         async for line in sse.aiter_lines():
@@ -249,7 +254,7 @@ async def test_an_agent_that_is_not_running_is_named_in_the_error(
 
     events = await chat(gui_system, "cs", "7.3 패치 불만 top")
 
-    assert time.monotonic() - started < IDLE_S + 5
+    assert time.monotonic() - started < IDLE_S + SLACK_S
     error = next(e for e in events if e["type"] == "error")
     assert error["kind"] == "timeout"
     assert error["waiting"] == ["cs"]
@@ -262,7 +267,7 @@ async def test_a_direct_question_to_data_is_multi_turn(gui_system: GuiSystem) ->
     question = next(e for e in first if e["type"] == "question")
     assert "종족" in question["text"]
 
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=BUSY_S) as client:
         body = {
             "agent": "data",
             "text": "저그",
