@@ -18,6 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from a2a_kafka.server.retry import PermanentError
+from a2a_kafka.telemetry.hooks import reply_headers
 from a2a_kafka.wire import ReplyAddress, ReplyKind, encode_reply
 
 
@@ -43,6 +44,9 @@ class ReplySender:
         recheck: seconds a reply topic known to exist is trusted before asking again.
             A caller deletes its private reply topic when it closes; without the check,
             producing to it would wait out the producer's metadata timeout per attempt.
+        kept_on: a topic (the agent's ``agent.<name>.responses``) that also gets every
+            reply record, keyed by correlation id, so the conversation outlives the
+            caller's reply topic (`a2a_kafka.history`). Not waited for: best effort.
     """
 
     def __init__(
@@ -50,8 +54,10 @@ class ReplySender:
         producer: AIOKafkaProducer,
         topic_exists: Callable[[str], Awaitable[bool]],
         recheck: float = 10.0,
+        kept_on: str | None = None,
     ) -> None:
         self._producer = producer
+        self._kept_on = kept_on
         self._topic_exists = topic_exists
         self._recheck = recheck
         self._seen: dict[str, float] = {}
@@ -82,9 +88,12 @@ class ReplySender:
     async def enqueue(self, to: ReplyAddress, cid: str, reply: ReplyRecord) -> Awaitable[Any]:
         """Hand one record to the producer; await the result to know it was written."""
         value, headers = encode_reply(cid, reply.kind, reply.sequence, reply.body)
+        headers += reply_headers(reply.body)
         delivery: Awaitable[Any] = await self._producer.send(
             to.topic, value, key=cid.encode(), partition=to.partition, headers=headers
         )
+        if self._kept_on is not None:
+            await self._producer.send(self._kept_on, value, key=cid.encode(), headers=headers)
         return delivery
 
     async def send(self, to: ReplyAddress, cid: str, replies: Sequence[ReplyRecord]) -> None:

@@ -9,7 +9,18 @@ seconds.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
+
+OUTCOMES = frozenset(
+    {"answered", "rejected", "expired", "caller_gone", "dead_lettered", "duplicates"}
+)
+"""The counters that say how a request ended (``duplicates``: answered from the record)."""
+
+outcome_seen: ContextVar[list[str] | None] = ContextVar("a2a_kafka_outcome", default=None)
+"""Set to a list by `a2a_kafka.telemetry.hooks` around one request's processing: every
+`OUTCOMES` counter the request increments is appended, so the request's outcome is known
+without the processor reporting it twice."""
 
 
 @dataclass(slots=True)
@@ -51,6 +62,11 @@ class HandlerStats:
 
     paused: int = 0
     """Times fetching was paused because ``max_in_flight`` requests were running."""
+
+    def __setattr__(self, name: str, value: int) -> None:
+        object.__setattr__(self, name, value)
+        if name in OUTCOMES and (seen := outcome_seen.get()) is not None:
+            seen.append(name)
 
     def snapshot(self, in_flight: int) -> HandlerStats:
         """A copy, with the current ``in_flight``."""
