@@ -104,7 +104,7 @@ class Call:
         if text := _message_text(self.params.get("message")):
             steps.append(Step("user", text, self.timestamp_ms))
         for reply in self.replies:
-            steps += _reply_steps(reply)
+            steps += reply_steps(reply)
         return steps
 
 
@@ -214,7 +214,7 @@ def _message_text(message: object) -> str:
     return "\n".join(str(p["text"]) for p in parts if isinstance(p, Mapping) and "text" in p)
 
 
-def _reply_steps(reply: ReplyEntry) -> list[Step]:
+def reply_steps(reply: ReplyEntry) -> list[Step]:
     body, when = reply.body, reply.timestamp_ms
     if body is None:
         return []

@@ -34,6 +34,7 @@ SUBCOMMANDS = (
     "talk",
     "gui",
     "audit",
+    "history",
     "bench",
 )
 """Modules of `a2a_kafka.cli` that provide subcommands, in help order."""
