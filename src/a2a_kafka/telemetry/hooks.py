@@ -68,7 +68,11 @@ class _Call(_NoCall):
         self, agent: str, topic: str, method: str, params: Mapping[str, Any], cid: str
     ) -> None:
         self.agent, self.method = agent, method_label(method)
-        self._attributes = {**tracing.a2a_attributes(method, params), "messaging.message.id": cid}
+        self._attributes = {
+            **tracing.a2a_attributes(method, params),
+            "messaging.message.id": cid,
+            "a2a.agent": agent,
+        }
         self._topic, self._key = topic, request_key(method, params)
         self._span: Any = None
         self._error: str | None = None

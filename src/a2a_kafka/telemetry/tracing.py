@@ -40,11 +40,14 @@ try:
     from opentelemetry import context as otel_context
     from opentelemetry import trace
     from opentelemetry.propagate import extract, inject
-    from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
+    from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 except ImportError:  # the telemetry extra is not installed: tracing is off
     trace = None  # type: ignore[assignment]
 
 INSTRUMENTATION = "a2a_kafka"
+
+_provider: Any = None
+"""A tracer provider used instead of the global one (`use`), e.g. the GUI's own."""
 
 
 def installed() -> bool:
@@ -53,9 +56,11 @@ def installed() -> bool:
 
 
 def enabled() -> bool:
-    """Whether spans are recorded: an SDK tracer provider is installed."""
+    """Whether spans are recorded: an SDK tracer provider is installed (or `use`d)."""
     if trace is None:
         return False
+    if _provider is not None:
+        return True
     provider = trace.get_tracer_provider()
     return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
 
@@ -94,6 +99,21 @@ def configure_from_env() -> bool:
     return True
 
 
+def use(provider: Any) -> Any:
+    """Record this library's spans with ``provider`` (None: the global one again).
+
+    For a process that wants its own spans without installing a global provider (the
+    GUI's waterfall). Returns the provider used before.
+    """
+    global _provider
+    previous, _provider = _provider, provider
+    return previous
+
+
+def _tracer() -> Any:
+    return (_provider or trace.get_tracer_provider()).get_tracer(INSTRUMENTATION)
+
+
 def a2a_attributes(method: str, params: Mapping[str, Any]) -> dict[str, str]:
     """``a2a.method``, and ``a2a.task.id``/``a2a.context.id`` where the request names them."""
     found = {"a2a.method": method}
@@ -120,8 +140,7 @@ def start_send(topic: str, key: str | None, attributes: Mapping[str, str]) -> An
     }
     if key is not None:
         attrs["messaging.kafka.message.key"] = key
-    tracer = trace.get_tracer(INSTRUMENTATION)
-    return tracer.start_span(f"send {topic}", kind=SpanKind.PRODUCER, attributes=attrs)
+    return _tracer().start_span(f"send {topic}", kind=SpanKind.PRODUCER, attributes=attrs)
 
 
 def inject_headers(span: Any, parameters: Mapping[str, str]) -> dict[str, str]:
@@ -153,12 +172,17 @@ def start_process(parent: Any, topic: str, attributes: Mapping[str, Any]) -> tup
         "messaging.destination.name": topic,
         **attributes,
     }
-    tracer = trace.get_tracer(INSTRUMENTATION)
-    span = tracer.start_span(
+    span = _tracer().start_span(
         f"process {topic}", context=parent, kind=SpanKind.CONSUMER, attributes=attrs, links=links
     )
     token = otel_context.attach(trace.set_span_in_context(span, parent))
     return span, token
+
+
+def start_root(name: str) -> tuple[Any, object]:
+    """Start an INTERNAL span as the current span; returns (span, token) for `detach`."""
+    span = _tracer().start_span(name, kind=SpanKind.INTERNAL)
+    return span, otel_context.attach(trace.set_span_in_context(span))
 
 
 def detach(token: object) -> None:
@@ -199,7 +223,6 @@ def trace_id_of(headers: Sequence[tuple[str, Any]]) -> str:
 
 
 __all__ = [
-    "Span",
     "a2a_attributes",
     "configure_from_env",
     "current_headers",
@@ -211,4 +234,5 @@ __all__ = [
     "start_process",
     "start_send",
     "trace_id_of",
+    "use",
 ]
