@@ -185,16 +185,18 @@ async def test_conversation_in_the_browser(
     streamed = reply_rows.filter(has_text="SendStreamingMessage").last
     assert (await streamed.locator("td.lat").inner_text()).endswith(" ms")
 
-    await see_the_waterfall(page)
-
-    await show_the_whole_turn(page)
+    waterfall = await see_the_waterfall(page)
     path = screenshot_path(tmp_path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    await waterfall.scroll_into_view_if_needed()
+    await waterfall.screenshot(path=str(path.with_name(f"{path.stem}-waterfall.png")))
+
+    await show_the_whole_turn(page)
     await page.screenshot(path=str(path))
     assert path.stat().st_size > 20_000
 
 
-async def see_the_waterfall(page: Any) -> None:
+async def see_the_waterfall(page: Any) -> Any:
     """Under the report: Balance's call, its Data and CS calls under it, Kafka time apart."""
     waterfall = page.locator(".turn").last.locator("details.waterfall")
     await waterfall.wait_for(state="attached")
@@ -215,6 +217,7 @@ async def see_the_waterfall(page: Any) -> None:
         [float(await r.get_attribute("data-agent-ms") or "0") for r in (await rows.all())[1:]]
     )
     assert await waterfall.locator(".wf-agent").first.is_visible()
+    return waterfall
 
 
 async def show_the_whole_turn(page: Any) -> None:
