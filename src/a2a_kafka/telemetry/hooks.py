@@ -141,8 +141,11 @@ async def _plain(
     record: ConsumerRecord[Any, Any],
     process: Callable[[ConsumerRecord[Any, Any]], Awaitable[None]],
 ) -> None:
-    _processing.set(_correlation_id(record))  # this task's own context: no reset needed
-    await process(record)
+    token = _processing.set(_correlation_id(record))
+    try:
+        await process(record)
+    finally:
+        _processing.reset(token)
 
 
 def _correlation_id(record: ConsumerRecord[Any, Any]) -> str:
@@ -158,7 +161,7 @@ async def _observed(
     process: Callable[[ConsumerRecord[Any, Any]], Awaitable[None]],
 ) -> None:
     started, clock = time.time(), time.perf_counter()
-    _processing.set(_correlation_id(record))
+    processing_token = _processing.set(_correlation_id(record))
     attributes = _record_attributes(handler, record)
     method = method_label(attributes.get("a2a.method"))
     m = metrics.current()
@@ -180,6 +183,7 @@ async def _observed(
         outcome = seen[-1] if seen else "unknown"
     finally:
         outcome_seen.reset(watching)
+        _processing.reset(processing_token)
         if m is not None:
             m.requests.labels(handler.agent, method, outcome).inc()
             m.process_duration.labels(handler.agent, method).observe(time.perf_counter() - clock)
