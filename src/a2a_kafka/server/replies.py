@@ -10,6 +10,7 @@ it already has (by sequence) and replies of calls it no longer waits for.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,13 @@ from aiokafka import AIOKafkaProducer
 from a2a_kafka.server.retry import PermanentError
 from a2a_kafka.telemetry.hooks import reply_headers
 from a2a_kafka.wire import ReplyAddress, ReplyKind, encode_reply
+
+logger = logging.getLogger(__name__)
+
+
+def _observed(delivery: asyncio.Future[Any]) -> None:
+    if not delivery.cancelled() and (exc := delivery.exception()) is not None:
+        logger.warning("a reply copy was not written: %r", exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +101,19 @@ class ReplySender:
             to.topic, value, key=cid.encode(), partition=to.partition, headers=headers
         )
         if self._kept_on is not None:
-            await self._producer.send(self._kept_on, value, key=cid.encode(), headers=headers)
+            await self._keep(self._kept_on, cid, value, headers)
         return delivery
+
+    async def _keep(
+        self, topic: str, cid: str, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        """The copy for the record of replies: best effort, never the reply's failure."""
+        try:
+            copy = await self._producer.send(topic, value, key=cid.encode(), headers=headers)
+        except Exception as exc:
+            logger.warning("reply %s not kept on %s: %r", cid, topic, exc)
+            return
+        copy.add_done_callback(_observed)
 
     async def send(self, to: ReplyAddress, cid: str, replies: Sequence[ReplyRecord]) -> None:
         """Produce ``replies`` in order and wait until the broker acknowledged all.
