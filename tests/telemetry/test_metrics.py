@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import pytest
 from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
-from traced import CLI, cluster_env, run
 
 from a2a_kafka import KafkaConfig
 from a2a_kafka.topics import AgentTopics
 from a2a_kafka.wire import ReplyAddress, encode_request
+from traced import CLI, cluster_env, run
 
 DEADLINE_S = 120
 
@@ -164,3 +164,32 @@ async def test_counters_move_with_answered_dead_lettered_and_expired_requests(
     assert value(after, "a2a_kafka_call_duration_seconds_count", agent="data") == 1
     lag = [ls for (n, ls) in after if n == "a2a_kafka_consumer_lag" and ("agent", "data") in ls]
     assert len(lag) == 3  # one per partition of agent.data.requests
+
+
+async def test_tail_shows_requests_replies_and_garbage_live(served: Served) -> None:
+    tail = await asyncio.create_subprocess_exec(
+        *CLI,
+        "tail",
+        "data",
+        env=served.env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert tail.stdout is not None
+    try:
+        async with asyncio.timeout(DEADLINE_S):
+            assert b"following" in await tail.stdout.readline()
+            code, _, err = await run(*CLI, "send", "data", "테란 승률?", env=served.env)
+            assert code == 0, err
+            await produce_bad_records(served.config)
+            lines: list[str] = []
+            while not any("not a JSON-RPC request" in line for line in lines):
+                lines.append((await tail.stdout.readline()).decode())
+    finally:
+        tail.send_signal(signal.SIGINT)
+        async with asyncio.timeout(DEADLINE_S):
+            await tail.wait()
+    assert any("→ data SendStreamingMessage" in line and "테란 승률?" in line for line in lines)
+    assert any("← data end" in line for line in lines)
+    assert any("thinking:" in line for line in lines)
+    assert tail.returncode == 130  # Ctrl-C, no traceback

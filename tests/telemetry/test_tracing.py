@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from a2a_kafka import KafkaConfig
+from a2a_kafka.records import read_to_end
+from a2a_kafka.telemetry.tracing import trace_id_of
+from a2a_kafka.wire import CORRELATION_ID
 from traced import TracedDemo
 
 PROCESS_ATTRIBUTES = (
@@ -89,3 +93,18 @@ def test_a2a_sdk_handler_spans_are_children_of_the_process_span(traced_demo: Tra
     names = {s["name"].rsplit(".", 1)[-1] for s in children(traced_demo.spans, balance)}
 
     assert "on_message_send_stream" in names
+
+
+async def test_replies_keep_the_trace(traced_demo: TracedDemo) -> None:
+    root = analysis_root(traced_demo)
+    config = KafkaConfig.from_env(
+        bootstrap_servers=traced_demo.env["KAFKA_BOOTSTRAP_SERVERS"],
+        topic_prefix=traced_demo.env["A2A_KAFKA_TOPIC_PREFIX"],
+    )
+    cid = root["attributes"]["messaging.message.id"].encode()
+    topic = config.topic("agent.balance.responses")
+
+    replies = [r async for r in read_to_end(config, [topic]) if (CORRELATION_ID, cid) in r.headers]
+
+    assert len(replies) > 10  # the stream's events and its end
+    assert {trace_id_of(r.headers) for r in replies} == {root["trace_id"]}

@@ -109,8 +109,7 @@ def _print_turn(turn: Turn, depth: int, timings: bool) -> None:
             print(f"{pad}    +{when:>6} ms  ← {reply.kind} #{reply.sequence}  {steps}")
     else:
         for step in call.steps():
-            label = step.state.removeprefix("TASK_STATE_").lower() if step.state else step.kind
-            print(f"{pad}    {label:>14}: {_indent(step.text, pad + ' ' * 20)}")
+            print(f"{pad}    {_label(step):>14}: {_indent(step.text, pad + ' ' * 20)}")
     for child in turn.calls:
         _print_turn(child, depth + 1, timings)
 
@@ -150,8 +149,15 @@ def _json(value: object) -> dict[str, Any] | None:
 
 
 def _step_line(step: Step) -> str:
-    label = step.state.removeprefix("TASK_STATE_").lower() if step.state else step.kind
+    label = _label(step)
     return f"{label}: {_one_line(step.text)}"
+
+
+def _label(step: Step) -> str:
+    """``thinking``, ``user``, ``artifact``, ..., or a status step's state (``input_required``)."""
+    if step.kind == "status" and step.state:
+        return step.state.removeprefix("TASK_STATE_").lower()
+    return step.kind
 
 
 def _clock(ms: int) -> str:
