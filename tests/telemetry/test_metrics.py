@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 import time
@@ -10,6 +11,7 @@ import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -30,6 +32,8 @@ class Served:
     env: dict[str, str]
     config: KafkaConfig
     url: str
+    log: Path
+    """The server's standard error: its log, as JSON lines."""
 
 
 def free_port() -> int:
@@ -65,7 +69,7 @@ async def scraped_until(url: str, condition: Callable[[Samples], bool]) -> Sampl
 
 @pytest.fixture
 async def served(
-    kafka_config: KafkaConfig, tmp_path_factory: pytest.TempPathFactory
+    kafka_config: KafkaConfig, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> AsyncIterator[Served]:
     prefix = f"met{uuid.uuid4().hex[:8]}."
     env = {
@@ -74,8 +78,12 @@ async def served(
         "PYTHONUNBUFFERED": "1",
     }
     port = free_port()
+    log = tmp_path / "serve.log"
+    stderr = log.open("wb")
     process = await asyncio.create_subprocess_exec(
         *CLI,
+        "--log-format",
+        "json",
         "serve",
         "all",
         "--metrics-port",
@@ -84,15 +92,18 @@ async def served(
         "127.0.0.1",
         env=env,
         stdout=asyncio.subprocess.PIPE,
+        stderr=stderr,
     )
     assert process.stdout is not None
     async with asyncio.timeout(DEADLINE_S):
         while b"serving" not in await process.stdout.readline():
             assert process.returncode is None
-    yield Served(env, kafka_config.with_(topic_prefix=prefix), f"http://127.0.0.1:{port}/metrics")
+    url = f"http://127.0.0.1:{port}/metrics"
+    yield Served(env, kafka_config.with_(topic_prefix=prefix), url, log)
     process.send_signal(signal.SIGTERM)
     async with asyncio.timeout(DEADLINE_S):
         await process.wait()
+    stderr.close()
 
 
 async def produce_bad_records(config: KafkaConfig) -> None:
@@ -164,6 +175,14 @@ async def test_counters_move_with_answered_dead_lettered_and_expired_requests(
     assert value(after, "a2a_kafka_call_duration_seconds_count", agent="data") == 1
     lag = [ls for (n, ls) in after if n == "a2a_kafka_consumer_lag" and ("agent", "data") in ls]
     assert len(lag) == 3  # one per partition of agent.data.requests
+
+    lines = [json.loads(line) for line in served.log.read_text().splitlines()]
+    (dead,) = [line for line in lines if "unroutable request, dead-lettered" in line["message"]]
+    assert (dead["agent"], dead["level"], dead["logger"]) == (
+        "data",
+        "WARNING",
+        "a2a_kafka.server.requests",
+    )
 
 
 async def test_tail_shows_requests_replies_and_garbage_live(served: Served) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import subprocess
@@ -152,17 +153,22 @@ def test_reply_steps_of_a_stream() -> None:
     assert call.duration_ms == 3
 
 
-def test_json_logs_carry_the_bound_request_fields(capsys: Any) -> None:
+def test_json_logs_carry_the_bound_request_fields() -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("a2a_kafka.test_json_logs")
+    logger.addHandler(handler)
     try:
-        logs.configure("json", logging.INFO)
         token = logs.bind({"agent": "data", "correlation_id": "c-1", "task_id": ""})
-        logging.getLogger("a2a_kafka.test").info("hello %s", "там")
+        logger.warning("hello %s", "там")
         logs.unbind(token)
+        logger.warning("after")
     finally:
-        logs.configure("text")
-        logs._json = False
-    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+        logger.removeHandler(handler)
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
 
-    assert line["message"] == "hello там"
-    assert (line["agent"], line["correlation_id"]) == ("data", "c-1")
-    assert "task_id" not in line  # empty fields are left out
+    assert first["message"] == "hello там"
+    assert (first["agent"], first["correlation_id"], first["level"]) == ("data", "c-1", "WARNING")
+    assert "task_id" not in first  # empty fields are left out
+    assert "agent" not in second

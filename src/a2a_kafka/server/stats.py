@@ -64,9 +64,10 @@ class HandlerStats:
     """Times fetching was paused because ``max_in_flight`` requests were running."""
 
     def __setattr__(self, name: str, value: int) -> None:
+        seen = outcome_seen.get()
+        if seen is not None and name in OUTCOMES and value > getattr(self, name, value):
+            seen.append(name)  # an increment of a live counter (not a snapshot's __init__)
         object.__setattr__(self, name, value)
-        if name in OUTCOMES and (seen := outcome_seen.get()) is not None:
-            seen.append(name)
 
     def snapshot(self, in_flight: int) -> HandlerStats:
         """A copy, with the current ``in_flight``."""

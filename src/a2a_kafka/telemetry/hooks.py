@@ -7,6 +7,7 @@ hot path pays a few attribute look-ups.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextvars import ContextVar
@@ -103,7 +104,7 @@ class _Call(_NoCall):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if kind is not None:
-            self._error = "timeout" if issubclass(kind, TimeoutError) else kind.__name__
+            self._error = _failure(kind)
         outcome = self._error or "ok"
         if (m := metrics.current()) is not None:
             m.calls.labels(self.agent, self.method, outcome).inc()
@@ -114,6 +115,14 @@ class _Call(_NoCall):
             tracing.finish(self._span, self._error)
         if self._log is not None:
             logs.unbind(self._log)
+
+
+def _failure(kind: type[BaseException]) -> str:
+    if issubclass(kind, TimeoutError):
+        return "timeout"
+    if issubclass(kind, asyncio.CancelledError | GeneratorExit):
+        return "cancelled"  # the caller gave up (or stopped reading the stream)
+    return kind.__name__
 
 
 def calling(

@@ -72,4 +72,4 @@ def configure(fmt: str | None = None, level: int = logging.WARNING) -> None:
         _json = True
     else:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.basicConfig(level=level, handlers=[handler])  # no-op if logging is set up
