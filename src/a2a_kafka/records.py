@@ -86,8 +86,17 @@ async def read_to_end(
             left = {tp for tp in left if await consumer.position(tp) < ends[tp]}
     except KafkaError as exc:
         raise BrokerError(f"cannot read topics on {config.bootstrap_servers}: {exc!r}") from exc
+    except UnicodeDecodeError as exc:
+        raise _undecodable(exc) from exc
     finally:
         await consumer.stop()
+
+
+def _undecodable(exc: UnicodeDecodeError) -> BrokerError:
+    # aiokafka 0.14 decodes header names as UTF-8 inside getmany and raises past the record.
+    return BrokerError(
+        f"a record has a header name that is not UTF-8 ({exc}); aiokafka cannot read past it"
+    )
 
 
 async def follow(
@@ -111,6 +120,8 @@ async def follow(
             await asyncio.sleep(0)
     except KafkaError as exc:
         raise BrokerError(f"cannot read topics on {config.bootstrap_servers}: {exc!r}") from exc
+    except UnicodeDecodeError as exc:
+        raise _undecodable(exc) from exc
     finally:
         await consumer.stop()
 

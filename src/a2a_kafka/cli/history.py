@@ -31,21 +31,35 @@ def register(subparsers: Subparsers) -> None:
     """Add ``trace``, ``replay`` and ``tail``."""
     parser = subparsers.add_parser("trace", help="one call's records in order, with timings")
     parser.add_argument("id", help="a correlation id, or a trace id (32 hex digits)")
-    parser.add_argument("--json", action="store_true", help="JSON instead of text")
+    _common(parser)
     parser.set_defaults(handler=_trace)
     parser = subparsers.add_parser(
         "replay", help="a whole conversation across agents, rebuilt from the topics"
     )
     parser.add_argument("--context", required=True, help="the conversation's context id")
-    parser.add_argument("--json", action="store_true", help="JSON instead of text")
+    _common(parser)
     parser.set_defaults(handler=_replay)
     parser = subparsers.add_parser("tail", help="an agent's traffic, live, until Ctrl-C")
     parser.add_argument("agent", help="the agent's name")
     parser.set_defaults(handler=_tail)
 
 
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="JSON instead of text")
+    parser.add_argument(
+        "--since", type=float, metavar="MINUTES", help="read only the last MINUTES minutes"
+    )
+
+
+async def _calls(args: argparse.Namespace) -> list[Call]:
+    since = None
+    if args.since is not None:
+        since = int((dt.datetime.now(dt.UTC).timestamp() - args.since * 60) * 1000)
+    return await load(await cluster_config(), since_ms=since)
+
+
 async def _trace(args: argparse.Namespace) -> int:
-    turns = trace(await load(await cluster_config()), args.id)
+    turns = trace(await _calls(args), args.id)
     if not turns:
         raise A2AKafkaError(f"no call with correlation id or trace id {args.id!r} on the cluster")
     _print(turns, args.json, {"id": args.id}, timings=True)
@@ -53,7 +67,7 @@ async def _trace(args: argparse.Namespace) -> int:
 
 
 async def _replay(args: argparse.Namespace) -> int:
-    turns = conversation(await load(await cluster_config()), args.context)
+    turns = conversation(await _calls(args), args.context)
     if not turns:
         raise A2AKafkaError(f"no conversation with context id {args.context!r} on the cluster")
     _print(turns, args.json, {"context_id": args.context}, timings=False)
