@@ -11,4 +11,21 @@
 The OpenTelemetry SDK and ``prometheus_client`` come with the ``telemetry`` extra
 (``pip install 'a2a-kafka[telemetry]'``); without it nothing breaks and nothing is
 recorded.
+
+Notes for maintainers (how it hooks in without touching the request processing):
+
+- A request's outcome is learnt from `HandlerStats` itself: while `hooks.processing` runs
+  a request, the context variable `server.stats.outcome_seen` holds a list, and every
+  increment of an outcome counter (``answered``, ``expired``, ...) is appended to it.
+- Who called whom: `hooks.processing` puts the request's correlation id in a context
+  variable that a2a-sdk's tasks inherit; a call made under it sends the header
+  ``a2a-kafka-parent-id``. `a2a_kafka.history` nests calls by it, tracing or not.
+- Replies are copied to ``agent.<name>.responses`` (`ReplySender(kept_on=...)`), best
+  effort, so `trace`/`replay` outlive the callers' private reply topics.
+- `tracing.use(provider)` records this library's spans with a provider that is not the
+  global one (the GUI's waterfall, ``bench --tracing``), so nothing leaks into the rest
+  of the process.
+- aiokafka 0.14 raises UnicodeDecodeError from ``getmany`` on a header *name* that is not
+  UTF-8; `a2a_kafka.records` turns it into one `BrokerError`. When the consumer layer
+  skips such records (issue 10), use that here instead.
 """

@@ -1,8 +1,9 @@
 """Where the transport calls into telemetry: `calling` (a caller) and `processing` (a server).
 
 Both check first whether anything is on (a tracer provider, metrics, JSON logs); when
-nothing is, `calling` returns a shared no-op and `processing` the bare coroutine, so the
-hot path pays a few attribute look-ups.
+nothing is, `calling` returns a shared no-op and `processing` a thin wrapper that only
+notes the request's correlation id (`PARENT_ID` of the calls it makes), so the hot path
+pays a context-variable set and a few attribute look-ups.
 """
 
 from __future__ import annotations
