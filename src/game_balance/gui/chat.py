@@ -1,7 +1,8 @@
 """One chat turn with an agent over Kafka, as page events, with every failure made explicit.
 
 `ChatService.turn` sends the user's text (continuing a task and context when given), maps
-each stream event with `EventMapper`, and always ends with a ``done`` event. Failures become
+each stream event with `EventMapper`, and always ends with a ``done`` event (which a turn
+that did not fail follows with its ``trace``, when the process records spans). Failures become
 one ``error`` event before it, never an exception and never a silent stall:
 
 | ``kind`` | cause |
@@ -47,7 +48,7 @@ from game_balance.gui.wire import Row
 logger = logging.getLogger(__name__)
 
 CANCEL_TIMEOUT_S = 3.0
-TRACE_SETTLE_S = 2.0
+TRACE_SETTLE_S = 5.0
 """Longest wait after a turn for its agents' spans to end (they end as their last reply is
 acknowledged, a moment after the caller has it)."""
 
@@ -134,8 +135,6 @@ class ChatService:
                 emit(await self._error(agent, exc, mapper))
                 if isinstance(exc, TimeoutError | A2AClientTimeoutError) and mapper.task_id:
                     await self._cancel(agent, mapper.task_id)
-        if root is not None and self.recent is not None:
-            emit(await self._trace(root, mapper))
         emit(
             {
                 "type": "done",
@@ -145,6 +144,8 @@ class ChatService:
                 "elapsed": mapper.elapsed(),
             }
         )
+        if root is not None and self.recent is not None and not failed:
+            emit(await self._trace(root, mapper))  # after done: the page is free already
         emit(None)
 
     async def _exchange(

@@ -176,7 +176,7 @@ async function streamTurn(body, onEvent) {
   let buffer = "";
   let done = false;
   try {
-    while (!done) {
+    while (true) { // past "done" too: the turn's trace follows it
       const chunk = await reader.read();
       if (chunk.done) break;
       clearTimeout(watchdog);
@@ -189,8 +189,8 @@ async function streamTurn(body, onEvent) {
         for (const line of message.split("\n")) {
           if (!line.startsWith("data: ")) continue;
           const event = JSON.parse(line.slice(6));
-          onEvent(event);
           if (event.type === "done") done = true;
+          onEvent(event);
         }
       }
     }
@@ -366,6 +366,7 @@ class Turn {
   }
 
   done(event) {
+    setBusy(false); // the page is free; the trace may still come
     const convo = conversation(this.agent);
     convo.contextId = event.context_id || convo.contextId;
     if (event.state !== "input-required") {
