@@ -3,7 +3,8 @@
 `read_to_end` walks topics from their beginning (or a point in time) to their end as it
 was when reading began; `follow` reads from the end on, until cancelled. Both use manual
 assignment (no consumer group, invisible to the agents). `request_summary` and
-`header_text` read values that may be anything.
+`header_text` read values that may be anything; a header name that is not UTF-8 reaches
+them with U+FFFD in it (`a2a_kafka.lenient_records`, installed on ``import a2a_kafka``).
 """
 
 from __future__ import annotations
@@ -86,17 +87,8 @@ async def read_to_end(
             left = {tp for tp in left if await consumer.position(tp) < ends[tp]}
     except KafkaError as exc:
         raise BrokerError(f"cannot read topics on {config.bootstrap_servers}: {exc!r}") from exc
-    except UnicodeDecodeError as exc:
-        raise _undecodable(exc) from exc
     finally:
         await consumer.stop()
-
-
-def _undecodable(exc: UnicodeDecodeError) -> BrokerError:
-    # aiokafka 0.14 decodes header names as UTF-8 inside getmany and raises past the record.
-    return BrokerError(
-        f"a record has a header name that is not UTF-8 ({exc}); aiokafka cannot read past it"
-    )
 
 
 async def follow(
@@ -120,8 +112,6 @@ async def follow(
             await asyncio.sleep(0)
     except KafkaError as exc:
         raise BrokerError(f"cannot read topics on {config.bootstrap_servers}: {exc!r}") from exc
-    except UnicodeDecodeError as exc:
-        raise _undecodable(exc) from exc
     finally:
         await consumer.stop()
 

@@ -32,6 +32,8 @@ SUBCOMMANDS = (
     "dlq",
     "acls",
     "serve",
+    "gateway",
+    "bridge",
     "talk",
     "gui",
     "audit",

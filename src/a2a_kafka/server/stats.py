@@ -63,6 +63,9 @@ class HandlerStats:
     paused: int = 0
     """Times fetching was paused because ``max_in_flight`` requests were running."""
 
+    loop_failures: int = 0
+    """Polls of the consume loop that failed (logged, retried with backoff)."""
+
     def __setattr__(self, name: str, value: int) -> None:
         seen = outcome_seen.get()
         if seen is not None and name in OUTCOMES and value > getattr(self, name, value):

@@ -25,7 +25,6 @@ Notes for maintainers (how it hooks in without touching the request processing):
 - `tracing.use(provider)` records this library's spans with a provider that is not the
   global one (the GUI's waterfall, ``bench --tracing``), so nothing leaks into the rest
   of the process.
-- aiokafka 0.14 raises UnicodeDecodeError from ``getmany`` on a header *name* that is not
-  UTF-8; `a2a_kafka.records` turns it into one `BrokerError`. When the consumer layer
-  skips such records (issue 10), use that here instead.
+- The tools read raw topics with aiokafka; a header name that is not UTF-8 no longer
+  stops them (`a2a_kafka.lenient_records`); every value is decoded leniently.
 """
