@@ -5,9 +5,9 @@ IAM or SCRAM and ``allow.everyone.if.no.acl.found=false``), each principal needs
 
 - `agent_acls`: an agent server (`KafkaConsumerHandler` with its default group)
   creates and reads its request topic, creates its responses and dead-letter
-  topics and writes dead letters, joins group ``a2a.agent.<name>``, writes to
-  every caller's reply topic (prefix ``a2a.replies.``) and writes its card to
-  ``a2a.agent-cards``;
+  topics and writes to them (the record of its replies, dead letters), joins
+  group ``a2a.agent.<name>``, writes to every caller's reply topic (prefix
+  ``a2a.replies.``) and writes its card to ``a2a.agent-cards``;
 - `caller_acls`: a caller (`KafkaClients` / `Requester`) writes to the request
   topics of the agents it calls, reads the card registry, and creates, reads
   and deletes its own reply topics (prefix ``a2a.replies.<client-id>.``).
@@ -85,7 +85,7 @@ def agent_acls(
     group = group_id or config.topic(f"a2a.agent.{agent}")
     rules: list[tuple[Resource, str, tuple[Operation, ...], Pattern]] = [
         ("topic", topics.requests, ("Read", "Describe", "Create"), "literal"),
-        ("topic", topics.responses, ("Describe", "Create"), "literal"),
+        ("topic", topics.responses, ("Write", "Describe", "Create"), "literal"),
         ("topic", topics.dead_letters, ("Write", "Describe", "Create"), "literal"),
         # only with SharedTaskState: the cross-instance task-event stream
         (

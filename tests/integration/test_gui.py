@@ -190,11 +190,39 @@ async def test_conversation_in_the_browser(
     streamed = reply_rows.filter(has_text="SendStreamingMessage").last
     assert (await streamed.locator("td.lat").inner_text()).endswith(" ms")
 
-    await show_the_whole_turn(page)
+    waterfall = await see_the_waterfall(page)
     path = screenshot_path(tmp_path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    await waterfall.scroll_into_view_if_needed()
+    await waterfall.screenshot(path=str(path.with_name(f"{path.stem}-waterfall.png")))
+
+    await show_the_whole_turn(page)
     await page.screenshot(path=str(path))
     assert path.stat().st_size > 20_000
+
+
+async def see_the_waterfall(page: Any) -> Any:
+    """Under the report: Balance's call, its Data and CS calls under it, Kafka time apart."""
+    waterfall = page.locator(".turn").last.locator("details.waterfall")
+    await waterfall.wait_for(state="attached")
+    await waterfall.locator("summary").click()
+    rows = waterfall.locator(".wf-row")
+    agents = [
+        (await r.get_attribute("data-agent"), await r.get_attribute("data-depth"))
+        for r in await rows.all()
+    ]
+    assert agents[0] == ("balance", "0")
+    assert sorted(agents[1:]) == [("cs", "1"), ("cs", "1"), ("data", "1")]
+    for row in await rows.all():
+        assert await row.locator(".wf-agent").count() == 1  # its time in the agent
+        assert float(await row.get_attribute("data-kafka-ms") or "-1") >= 0
+        assert "Kafka" in await row.locator(".wf-ms").inner_text()
+    balance_ms = float(await rows.first.get_attribute("data-agent-ms") or "0")
+    assert balance_ms > max(
+        [float(await r.get_attribute("data-agent-ms") or "0") for r in (await rows.all())[1:]]
+    )
+    assert await waterfall.locator(".wf-agent").first.is_visible()
+    return waterfall
 
 
 async def show_the_whole_turn(page: Any) -> None:

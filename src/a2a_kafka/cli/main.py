@@ -21,6 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
 from a2a_kafka.errors import A2AKafkaError
+from a2a_kafka.telemetry import logs, tracing
 
 SUBCOMMANDS = (
     "broker",
@@ -36,6 +37,7 @@ SUBCOMMANDS = (
     "talk",
     "gui",
     "audit",
+    "history",
     "bench",
 )
 """Modules of `a2a_kafka.cli` that provide subcommands, in help order."""
@@ -49,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="log lines as text or JSON objects (default: $A2A_KAFKA_LOG_FORMAT, else text)",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
     for name in SUBCOMMANDS:
         module = _optional_module(f"a2a_kafka.cli.{name}")
@@ -65,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
-    _configure_logging(args.debug)
+    _configure_logging(args.debug, args.log_format)
+    tracing.configure_from_env()  # OTEL_TRACES_EXPORTER=otlp|console; nothing by default
     try:
         result = handler(args)
         return int(asyncio.run(_await(result)) if inspect.isawaitable(result) else result)
@@ -82,16 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _configure_logging(debug: bool) -> None:
-    """Warnings to stderr; aiokafka's own logs only with ``--debug``.
+def _configure_logging(debug: bool, fmt: str | None) -> None:
+    """Warnings to stderr (as text or JSON); aiokafka's own logs only with ``--debug``.
 
     aiokafka logs retries and connection failures that a2a-kafka handles or
     reports itself as one ``error:`` line.
     """
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(fmt, logging.DEBUG if debug else logging.WARNING)
     if not debug:
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 

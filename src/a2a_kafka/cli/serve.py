@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
 from starlette.applications import Starlette
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
 from a2a_kafka.client.connect import KafkaClients
+from a2a_kafka.config import KafkaConfig
 from a2a_kafka.server.run import serve_until_signal
+from a2a_kafka.telemetry.metrics import MetricsEndpoint
 from game_balance.agents import build_executor
 from game_balance.data import GameData
 from game_balance.serve_http import AppServer, jsonrpc_interface, run_http_agents
@@ -36,6 +39,13 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="first HTTP port (http, both)")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP interface (http, both)")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics on PORT (/metrics; needs the telemetry extra)",
+    )
+    parser.add_argument("--metrics-host", default="0.0.0.0", help="interface of --metrics-port")
     parser.set_defaults(handler=_serve)
 
 
@@ -48,7 +58,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
     async with contextlib.AsyncExitStack() as stack:
         connector = kafka_connector(await stack.enter_async_context(KafkaClients(config)))
-        services: list[KafkaAgentServer | AppServer] = []
+        services: list[KafkaAgentServer | AppServer | MetricsEndpoint] = []
         for offset, name in enumerate(names):
             url = f"http://{args.host}:{args.port + offset}/"
             http = [jsonrpc_interface(url)] if args.transport == "both" else []
@@ -60,6 +70,8 @@ async def _serve(args: argparse.Namespace) -> int:
                 services.append(_http(server, args.host, args.port + offset))
             for interface in server.card.supported_interfaces:
                 print(f"{name:8} {interface.url}", flush=True)
+        if args.metrics_port is not None:
+            services.append(_metrics(args, config, services))
         await serve_until_signal(services, on_started=_say_serving)
     return 0
 
@@ -77,6 +89,15 @@ async def _serve_http(args: argparse.Namespace, names: tuple[str, ...], data: Ga
 
 def _say_serving() -> None:
     print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)", flush=True)
+
+
+def _metrics(
+    args: argparse.Namespace, config: KafkaConfig, services: Sequence[object]
+) -> MetricsEndpoint:
+    handlers = [s.handler for s in services if isinstance(s, KafkaAgentServer)]
+    endpoint = MetricsEndpoint(config, args.metrics_port, args.metrics_host, handlers)
+    print(f"metrics  http://{args.metrics_host}:{args.metrics_port}/metrics", flush=True)
+    return endpoint
 
 
 def _http(server: KafkaAgentServer, host: str, port: int) -> AppServer:

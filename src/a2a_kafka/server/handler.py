@@ -59,6 +59,7 @@ from a2a_kafka.server.replies import ReplySender
 from a2a_kafka.server.requests import RequestProcessor, Settings
 from a2a_kafka.server.retry import RetryPolicy
 from a2a_kafka.server.stats import HandlerStats
+from a2a_kafka.telemetry.hooks import processing
 from a2a_kafka.topics import AgentTopics, ensure_topics
 
 logger = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ class KafkaConsumerHandler:
             self._processor = RequestProcessor(
                 self._settings,
                 self._handler,
-                ReplySender(self._producer),
+                ReplySender(self._producer, kept_on=self.topics.responses),
                 self.dedupe,
                 self._stats,
                 stopping=lambda: self._stopping,
@@ -369,7 +370,7 @@ class KafkaConsumerHandler:
 
     def _spawn(self, tp: TopicPartition, record: ConsumerRecord[Any, Any]) -> None:
         assert self._processor is not None
-        task = asyncio.create_task(self._processor.process(record))
+        task = asyncio.create_task(processing(self, record, self._processor.process))
         self._tasks.add(task)
 
         def done(t: asyncio.Task[None]) -> None:
