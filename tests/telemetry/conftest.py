@@ -7,9 +7,9 @@ import sys
 import uuid
 
 import pytest
-from traced import HERE, TracedDemo, cluster_env, run
 
 from a2a_kafka import KafkaConfig
+from traced import HERE, TracedDemo, cluster_env, run
 
 
 @pytest.fixture(scope="session")
