@@ -5,7 +5,9 @@
 ...     async for event in client.send_message(request): ...
 
 `KafkaClients` shares one `Requester` (one producer, one reply consumer) among
-all the agents it connects to, per cluster.
+all the agents it connects to, per cluster. It connects only to the clusters
+it is configured for (`a2a_kafka.client.trust`): a card naming another is
+refused with `UntrustedCardError`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
+from a2a.client.auth import AuthInterceptor, CredentialService
 from a2a.client.client import Client, ClientConfig
 from a2a.client.client_factory import ClientFactory
 from a2a.client.interceptors import ClientCallInterceptor
@@ -21,6 +24,7 @@ from a2a.types.a2a_pb2 import AgentCard
 
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.client.transport import KafkaTransport
+from a2a_kafka.client.trust import check_cluster
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.registry import KAFKA_PROTOCOL_BINDING, AgentRegistry, parse_kafka_url
 
@@ -30,13 +34,24 @@ class KafkaClients:
 
     Args:
         config: cluster and client settings; a card's ``kafka://`` URL may name
-            another cluster, reached with these security settings.
+            another cluster only if its brokers are in ``config.trusted_servers``
+            (reached with these security settings); others are refused.
         client_config: a2a's client settings (streaming on by default); the
             Kafka binding is added to its ``supported_protocol_bindings``.
+        credentials: the caller's credentials (e.g. `a2a_kafka.auth.StaticCredentials`):
+            every client made here gets a2a's ``AuthInterceptor`` with them, which
+            sends what the agent's card asks for.
     """
 
-    def __init__(self, config: KafkaConfig, client_config: ClientConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: KafkaConfig,
+        client_config: ClientConfig | None = None,
+        *,
+        credentials: CredentialService | None = None,
+    ) -> None:
         self.config = config
+        self.credentials = credentials
         self.client_config = client_config or ClientConfig(streaming=True)
         if KAFKA_PROTOCOL_BINDING not in self.client_config.supported_protocol_bindings:
             self.client_config.supported_protocol_bindings.insert(0, KAFKA_PROTOCOL_BINDING)
@@ -51,6 +66,7 @@ class KafkaClients:
 
     def _transport(self, card: AgentCard, url: str, _: ClientConfig) -> ClientTransport:
         bootstrap, agent, prefix = parse_kafka_url(url)
+        check_cluster(self.config, bootstrap, agent)
         key = (bootstrap, prefix)
         if key not in self._requesters:
             config = self.config.with_(bootstrap_servers=bootstrap, topic_prefix=prefix)
@@ -60,8 +76,14 @@ class KafkaClients:
     def create(
         self, card: AgentCard, interceptors: list[ClientCallInterceptor] | None = None
     ) -> Client:
-        """A client for ``card`` (any transport the card and config share)."""
-        return self.factory.create(card, interceptors)
+        """A client for ``card`` (any transport the card and config share).
+
+        Raises `UntrustedCardError` if its Kafka interface names an untrusted cluster.
+        """
+        chain = list(interceptors or [])
+        if self.credentials is not None:
+            chain.insert(0, AuthInterceptor(self.credentials))
+        return self.factory.create(card, chain)
 
     async def connect(
         self, agent: str, interceptors: list[ClientCallInterceptor] | None = None

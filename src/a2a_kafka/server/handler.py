@@ -41,10 +41,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from a2a_kafka.auth.policy import AuthPolicy
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import A2AKafkaError, BrokerError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
+from a2a_kafka.server.dead_letters import SECRET_HEADERS
 from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
 from a2a_kafka.server.housekeeping import keep_house
 from a2a_kafka.server.offsets import OffsetTracker
@@ -80,6 +82,10 @@ class KafkaConsumerHandler:
         max_request_bytes: larger request records are rejected with an error reply.
         drain_timeout: seconds `aclose()` waits for in-flight requests.
         context_builder: builds each request's ``ServerCallContext`` (authentication hook).
+        auth: the callers this agent accepts (`a2a_kafka.auth.AuthPolicy`): the card
+            declares its schemes, each request is verified (the context builder
+            becomes the policy's), its credential headers are redacted in dead letters.
+            None: every caller is anonymous.
         dedupe: where SendMessage claims live; a `DatabaseDedupeStore` on the task
             store's database for several instances. Default: this process's memory.
         retry: retries of producing replies and of dedupe-store calls before a
@@ -107,7 +113,11 @@ class KafkaConsumerHandler:
         duplicate_wait: float = 30.0,
         stats_interval: float | None = 60.0,
         instance_id: str | None = None,
+        auth: AuthPolicy | None = None,
     ) -> None:
+        if auth is not None:
+            agent_card = auth.secure_card(agent_card) if agent_card is not None else None
+            context_builder = auth.context_builder()
         self.agent = agent
         self.topics = AgentTopics.of(config, agent)
         self.config = config
@@ -128,6 +138,7 @@ class KafkaConsumerHandler:
             retry=retry or RetryPolicy(),
             duplicate_wait=duplicate_wait,
             build_context=context_builder,
+            secret_headers=SECRET_HEADERS | (auth.secret_headers if auth else frozenset()),
         )
         self._stats = HandlerStats()
         self._offsets = OffsetTracker()
