@@ -122,11 +122,13 @@ class AuthPolicy:
         """A copy of ``card`` declaring these schemes, any one of which suffices."""
         result = AgentCard()
         result.CopyFrom(card)
+        declared = [list(r.schemes) for r in result.security_requirements]
         for name, scheme in self.security_schemes().items():
             result.security_schemes[name].CopyFrom(scheme)
-            requirement = SecurityRequirement()
-            requirement.schemes[name].SetInParent()
-            result.security_requirements.append(requirement)
+            if [name] not in declared:  # idempotent: a secured card stays as it is
+                requirement = SecurityRequirement()
+                requirement.schemes[name].SetInParent()
+                result.security_requirements.append(requirement)
         return result
 
     def context_builder(self) -> ContextBuilder:
