@@ -21,6 +21,7 @@ from a2a.types import AgentCard, AgentInterface
 
 from a2a_kafka import KafkaClients, KafkaConfig, KafkaConsumerHandler, kafka_interface
 from a2a_kafka.auth import AuthPolicy
+from a2a_kafka.auth.cards import CardSigner
 from game_balance.agents import AGENT_NAMES, CARD_BUILDERS, Phraser, build_executor
 from game_balance.connectors import ClientFactoryConnector, caching
 from game_balance.data.queries import GameData
@@ -41,6 +42,7 @@ class KafkaAgentServer:
         max_in_flight: concurrent requests of this instance.
         also_at: other interfaces the card lists (e.g. the same handler over HTTP).
         auth: the callers the agent accepts over Kafka (None: anyone, anonymously).
+        card_signer: signs the published card (`a2a_kafka.auth.cards`).
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class KafkaAgentServer:
         max_in_flight: int = 32,
         also_at: Sequence[AgentInterface] = (),
         auth: AuthPolicy | None = None,
+        card_signer: CardSigner | None = None,
     ) -> None:
         self.name = name
         self.card: AgentCard = CARD_BUILDERS[name]([kafka_interface(config, name), *also_at])
@@ -66,6 +69,7 @@ class KafkaAgentServer:
             agent_card=self.card,
             max_in_flight=max_in_flight,
             auth=auth,
+            card_signer=card_signer,
         )
 
     async def start(self) -> None:

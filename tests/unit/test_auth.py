@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from a2a_kafka import KafkaConfig
 from a2a_kafka.auth import AuthPolicy, JwtSettings, StaticCredentials, UnauthenticatedError
+from a2a_kafka.auth.cards import card_signer, signer_from_env, verifier_from_env
 from a2a_kafka.auth.verify import ApiKeyVerifier, JwtVerifier
 from a2a_kafka.client.transport import _error
 from a2a_kafka.client.trust import check_cluster
@@ -226,3 +227,34 @@ def test_dead_letters_keep_no_credentials() -> None:
     chosen = frozenset({"a2a-version"})
     custom = dict(dead_letter_headers(Record(), "E", "m", 1, secret_headers=chosen))
     assert custom["A2A-Version"] == b"[redacted]"
+
+
+def test_cards_signed_with_the_configured_key_verify_and_others_do_not(tmp_path: Path) -> None:
+    private = KEY.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (tmp_path / "card.pem").write_bytes(private)
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(KEY.public_key()))
+    (tmp_path / "cards.json").write_text(json.dumps({"keys": [{**jwk, "kid": "c1"}]}))
+    with pytest.raises(ConfigurationError, match="KEY_ID"):
+        signer_from_env({"A2A_KAFKA_CARD_SIGNING_KEY_FILE": str(tmp_path / "card.pem")})
+    sign = signer_from_env(
+        {
+            "A2A_KAFKA_CARD_SIGNING_KEY_FILE": str(tmp_path / "card.pem"),
+            "A2A_KAFKA_CARD_SIGNING_KEY_ID": "c1",
+        }
+    )
+    verify = verifier_from_env({"A2A_KAFKA_CARD_KEYS_FILE": str(tmp_path / "cards.json")})
+    assert sign is not None
+    assert verify is not None
+    card = AgentCard(name="data", description="d", version="1")
+    signed = sign(sign(card))  # re-signing replaces the signature
+    assert len(signed.signatures) == 1
+    verify(signed)
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    wrong_key, unknown_kid = card_signer(other.decode(), "c1"), card_signer(other.decode(), "x")
+    for forged in (card, wrong_key(card), unknown_kid(card)):
+        with pytest.raises(UntrustedCardError, match="not signed by a trusted key"):
+            verify(forged)

@@ -8,7 +8,9 @@ SIGTERM, in-flight requests finish before the process leaves its group.
 
 With ``A2A_KAFKA_AUTH_*`` set (`a2a_kafka.auth.AuthPolicy.from_env`) callers must
 authenticate; the agents' own calls to each other send ``A2A_KAFKA_BEARER_TOKEN`` /
-``A2A_KAFKA_API_KEY`` (`a2a_kafka.auth.StaticCredentials.from_env`).
+``A2A_KAFKA_API_KEY`` (`a2a_kafka.auth.StaticCredentials.from_env`). Cards are signed
+with ``A2A_KAFKA_CARD_SIGNING_KEY_FILE`` and checked with ``A2A_KAFKA_CARD_KEYS_FILE``
+(`a2a_kafka.auth.cards`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import contextlib
 from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
 from starlette.applications import Starlette
 
-from a2a_kafka.auth import AuthPolicy, StaticCredentials
+from a2a_kafka.auth import AuthPolicy
+from a2a_kafka.auth.cards import caller_options, signer_from_env
 from a2a_kafka.cli.common import Subparsers, cluster_config
 from a2a_kafka.client.connect import KafkaClients
 from a2a_kafka.server.run import serve_until_signal
@@ -56,14 +59,19 @@ async def _serve(args: argparse.Namespace) -> int:
     config = await cluster_config()
 
     async with contextlib.AsyncExitStack() as stack:
-        clients = KafkaClients(config, credentials=StaticCredentials.from_env())
+        clients = KafkaClients(config, **caller_options())
         connector = kafka_connector(await stack.enter_async_context(clients))
         services: list[KafkaAgentServer | AppServer] = []
         for offset, name in enumerate(names):
             url = f"http://{args.host}:{args.port + offset}/"
             http = [jsonrpc_interface(url)] if args.transport == "both" else []
             server = KafkaAgentServer(
-                name, build_executor(name, data, connector), config, also_at=http, auth=auth
+                name,
+                build_executor(name, data, connector),
+                config,
+                also_at=http,
+                auth=auth,
+                card_signer=signer_from_env(),
             )
             services.append(server)
             if http:

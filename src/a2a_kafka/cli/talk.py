@@ -20,7 +20,7 @@ from a2a.client import Client, ClientCallContext
 from a2a.types.a2a_pb2 import Message, Part, Role, SendMessageRequest
 from a2a.utils.errors import A2AError
 
-from a2a_kafka.auth import StaticCredentials
+from a2a_kafka.auth.cards import caller_options
 from a2a_kafka.cli.common import Subparsers, cluster_config
 from a2a_kafka.cli.render import Outcome, StreamPrinter
 from a2a_kafka.client.connect import KafkaClients
@@ -85,8 +85,9 @@ async def _chat(args: argparse.Namespace) -> int:
 
 
 def _clients(config: KafkaConfig) -> KafkaClients:
-    """Clients that send ``A2A_KAFKA_BEARER_TOKEN`` / ``A2A_KAFKA_API_KEY`` if set."""
-    return KafkaClients(config, credentials=StaticCredentials.from_env())
+    """Clients that send ``A2A_KAFKA_BEARER_TOKEN`` / ``A2A_KAFKA_API_KEY`` if set, and
+    check cards against ``A2A_KAFKA_CARD_KEYS_FILE`` if set."""
+    return KafkaClients(config, **caller_options())
 
 
 def _read(prompt: str) -> str:

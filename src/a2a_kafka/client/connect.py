@@ -13,6 +13,7 @@ refused with `UntrustedCardError`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 
 from a2a.client.auth import AuthInterceptor, CredentialService
@@ -24,7 +25,7 @@ from a2a.types.a2a_pb2 import AgentCard
 
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.client.transport import KafkaTransport
-from a2a_kafka.client.trust import check_cluster
+from a2a_kafka.client.trust import check_card, check_cluster
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.registry import KAFKA_PROTOCOL_BINDING, AgentRegistry, parse_kafka_url
 
@@ -41,6 +42,8 @@ class KafkaClients:
         credentials: the caller's credentials (e.g. `a2a_kafka.auth.StaticCredentials`):
             every client made here gets a2a's ``AuthInterceptor`` with them, which
             sends what the agent's card asks for.
+        signature_verifier: checks each card `connect` finds in the registry before it
+            is used (`a2a_kafka.auth.cards.card_verifier`: signed by a trusted key).
     """
 
     def __init__(
@@ -49,9 +52,11 @@ class KafkaClients:
         client_config: ClientConfig | None = None,
         *,
         credentials: CredentialService | None = None,
+        signature_verifier: Callable[[AgentCard], None] | None = None,
     ) -> None:
         self.config = config
         self.credentials = credentials
+        self.signature_verifier = signature_verifier
         self.client_config = client_config or ClientConfig(streaming=True)
         if KAFKA_PROTOCOL_BINDING not in self.client_config.supported_protocol_bindings:
             self.client_config.supported_protocol_bindings.insert(0, KAFKA_PROTOCOL_BINDING)
@@ -88,8 +93,18 @@ class KafkaClients:
     async def connect(
         self, agent: str, interceptors: list[ClientCallInterceptor] | None = None
     ) -> Client:
-        """A client for the agent registered under ``agent``; `AgentNotFoundError` if none."""
-        return self.create(await self.registry.get(agent), interceptors)
+        """A client for the agent registered under ``agent``; `AgentNotFoundError` if none.
+
+        The registered card is checked first (`UntrustedCardError`): its Kafka
+        interfaces must name ``agent`` with this caller's topic prefix (a card cannot
+        send requests to another agent's topics), and its signature must verify when a
+        ``signature_verifier`` is set.
+        """
+        card = await self.registry.get(agent)
+        check_card(self.config, card, agent)
+        if self.signature_verifier is not None:
+            self.signature_verifier(card)
+        return self.create(card, interceptors)
 
     async def aclose(self) -> None:
         """Close every requester. Clients made here stop working. Idempotent."""

@@ -33,6 +33,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from a2a.server.request_handlers.request_handler import RequestHandler
@@ -86,6 +87,7 @@ class KafkaConsumerHandler:
             declares its schemes, each request is verified (the context builder
             becomes the policy's), its credential headers are redacted in dead letters.
             None: every caller is anonymous.
+        card_signer: signs the card as published (`a2a_kafka.auth.cards.card_signer`).
         dedupe: where SendMessage claims live; a `DatabaseDedupeStore` on the task
             store's database for several instances. Default: this process's memory.
         retry: retries of producing replies and of dedupe-store calls before a
@@ -114,6 +116,7 @@ class KafkaConsumerHandler:
         stats_interval: float | None = 60.0,
         instance_id: str | None = None,
         auth: AuthPolicy | None = None,
+        card_signer: Callable[[AgentCard], AgentCard] | None = None,
     ) -> None:
         if auth is not None:
             agent_card = auth.secure_card(agent_card) if agent_card is not None else None
@@ -127,6 +130,7 @@ class KafkaConsumerHandler:
         self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._handler = request_handler
         self._card = agent_card
+        self._card_signer = card_signer
         self._max_in_flight = max_in_flight
         self._drain_timeout = drain_timeout
         self._stats_interval = stats_interval
@@ -210,6 +214,8 @@ class KafkaConsumerHandler:
             await self._wait_assigned(assigned)
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
+                if self._card_signer is not None:
+                    card = self._card_signer(card)
                 await publish_card(self._producer, self.config, self.agent, card)
         except BaseException as exc:  # whatever failed, leave the group and stop it all
             await self.aclose()
