@@ -13,9 +13,9 @@ from a2a.types.a2a_pb2 import AgentCard
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from a2a_kafka import KafkaConfig
+from a2a_kafka import KafkaConfig, kafka_interface
 from a2a_kafka.auth import AuthPolicy, JwtSettings, StaticCredentials, UnauthenticatedError
-from a2a_kafka.auth.cards import card_signer, signer_from_env, verifier_from_env
+from a2a_kafka.auth.cards import card_signer, card_verifier, signer_from_env, verifier_from_env
 from a2a_kafka.auth.verify import ApiKeyVerifier, JwtVerifier
 from a2a_kafka.client.transport import _error
 from a2a_kafka.client.trust import check_cluster
@@ -258,3 +258,16 @@ def test_cards_signed_with_the_configured_key_verify_and_others_do_not(tmp_path:
     for forged in (card, wrong_key(card), unknown_kid(card)):
         with pytest.raises(UntrustedCardError, match="not signed by a trusted key"):
             verify(forged)
+
+
+def test_a_key_bound_to_an_agent_cannot_sign_another_agents_card() -> None:
+    private = KEY.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    sign = card_signer(private, "cs-key")
+    verify = card_verifier({"cs-key": KEY.public_key()}, owners={"cs-key": "cs"})
+    config = KafkaConfig(bootstrap_servers="b1:9092")
+    verify(sign(AgentCard(name="CS", supported_interfaces=[kafka_interface(config, "cs")])))
+    data = AgentCard(name="Data", supported_interfaces=[kafka_interface(config, "data")])
+    with pytest.raises(UntrustedCardError, match="not signed by a trusted key"):
+        verify(sign(data))

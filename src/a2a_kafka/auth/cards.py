@@ -27,6 +27,7 @@ from typing import Any
 from a2a.types.a2a_pb2 import AgentCard
 
 from a2a_kafka.errors import ConfigurationError, UntrustedCardError
+from a2a_kafka.registry import KAFKA_PROTOCOL_BINDING, parse_kafka_url
 
 CardSigner = Callable[[AgentCard], AgentCard]
 CardVerifier = Callable[[AgentCard], None]
@@ -50,23 +51,38 @@ def card_signer(private_key_pem: str, key_id: str, algorithm: str = "ES256") -> 
 
 
 def card_verifier(
-    keys: Mapping[str, Any], algorithms: tuple[str, ...] = ("ES256", "RS256", "EdDSA")
+    keys: Mapping[str, Any],
+    algorithms: tuple[str, ...] = ("ES256", "RS256", "EdDSA"),
+    *,
+    owners: Mapping[str, str] | None = None,
 ) -> CardVerifier:
-    """Accepts a card with at least one signature by one of ``keys`` (kid → public key)."""
+    """Accepts a card with at least one signature by one of ``keys`` (kid → public key).
+
+    ``owners`` (kid → agent name) binds keys to agents: a key then verifies only cards
+    whose Kafka interface names its own agent, so no agent can sign another's card.
+    """
     from a2a.utils.signing import SignatureVerificationError, create_signature_verifier
 
-    def key_for(kid: str | None, jku: str | None) -> Any:
-        if kid is None or kid not in keys:
-            import jwt
-
-            raise jwt.InvalidKeyError("unknown kid")
-        return keys[kid]
-
-    check = create_signature_verifier(key_for, list(algorithms))
-
     def verify(card: AgentCard) -> None:
+        agents = {
+            parse_kafka_url(i.url)[1]
+            for i in card.supported_interfaces
+            if i.protocol_binding == KAFKA_PROTOCOL_BINDING
+        }
+
+        def key_for(kid: str | None, jku: str | None) -> Any:
+            if kid is None or kid not in keys:
+                mine = False
+            else:
+                mine = owners is None or (kid in owners and {owners[kid]} == agents)
+            if not mine:
+                import jwt
+
+                raise jwt.InvalidKeyError("not a trusted key for this card")
+            return keys[kid]
+
         try:
-            check(card)
+            create_signature_verifier(key_for, list(algorithms))(card)
         except SignatureVerificationError as exc:
             raise UntrustedCardError(
                 f"the card of agent {card.name!r} is not signed by a trusted key ({exc})"
