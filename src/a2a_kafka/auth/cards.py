@@ -71,15 +71,12 @@ def card_verifier(
         }
 
         def key_for(kid: str | None, jku: str | None) -> Any:
-            if kid is None or kid not in keys:
-                mine = False
-            else:
-                mine = owners is None or (kid in owners and {owners[kid]} == agents)
-            if not mine:
+            key = keys.get(kid) if kid is not None else None
+            if key is None or (owners is not None and {owners.get(kid or "")} != agents):
                 import jwt
 
                 raise jwt.InvalidKeyError("not a trusted key for this card")
-            return keys[kid]
+            return key
 
         try:
             create_signature_verifier(key_for, list(algorithms))(card)
