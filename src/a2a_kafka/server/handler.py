@@ -44,7 +44,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from a2a_kafka.auth.policy import AuthPolicy
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import A2AKafkaError, BrokerError
+from a2a_kafka.errors import A2AKafkaError, BrokerError, ConfigurationError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
 from a2a_kafka.server.dead_letters import SECRET_HEADERS
@@ -119,6 +119,8 @@ class KafkaConsumerHandler:
         card_signer: Callable[[AgentCard], AgentCard] | None = None,
     ) -> None:
         if auth is not None:
+            if context_builder is not router.default_context:
+                raise ConfigurationError("pass either auth or a context_builder, not both")
             agent_card = auth.secure_card(agent_card) if agent_card is not None else None
             context_builder = auth.context_builder()
         self.agent = agent
