@@ -22,6 +22,7 @@ from a2a_kafka import KafkaConfig
 
 __all__ = ["served"]  # the `serve all` process of test_cli_agents, with this module's env
 
+SLOW = ("--timeout", "240")  # a busy machine: seconds for each next event (and 300 in all)
 KEY = ec.generate_private_key(ec.SECP256R1())
 AUDIENCE = "game-balance"
 
@@ -56,28 +57,31 @@ def env(
     }
 
 
+@pytest.mark.timeout(900)
 async def test_serve_requires_a_token_and_send_sends_it(
     env: dict[str, str], served: asyncio.subprocess.Process
 ) -> None:
     anonymous = {k: v for k, v in env.items() if k != "A2A_KAFKA_BEARER_TOKEN"}
-    code, out, err = await run(anonymous, "send", "data", "테란 승률?")
+    code, out, err = await run(anonymous, "send", "data", "테란 승률?", *SLOW, timeout=300)
     assert code == 1
     assert "error: no credentials" in err
     assert "Traceback" not in out + err
 
     expired = token("alice", -3600)
-    code, out, err = await run({**env, "A2A_KAFKA_BEARER_TOKEN": expired}, "send", "data", "hi")
+    code, out, err = await run(
+        {**env, "A2A_KAFKA_BEARER_TOKEN": expired}, "send", "data", "hi", *SLOW, timeout=300
+    )
     assert code == 1
     assert "expired" in err
     assert expired.split(".")[2] not in out + err
 
     good = {**env, "A2A_KAFKA_BEARER_TOKEN": token("alice")}
-    code, out, err = await run(good, "send", "data", "테란 승률?")
+    code, out, err = await run(good, "send", "data", "테란 승률?", *SLOW, timeout=300)
     assert code == 0, err
     assert "%" in out
 
     # Balance calls Data and CS with the serve process's own token
-    code, out, err = await run(good, "send", "balance", "7.3 패치 밸런스 분석")
+    code, out, err = await run(good, "send", "balance", "7.3 패치 밸런스 분석", *SLOW, timeout=300)
     assert code == 0, err
     assert "56.1%" in out
 
