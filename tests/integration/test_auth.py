@@ -362,5 +362,6 @@ async def test_no_credential_in_dead_letters_audit_or_dlq_list(
         await cli(kafka_config, "dlq", "list", secured.name),
     ]
     assert outputs[0].count("\n") >= 4  # the audit did list the requests
+    assert any("rejected request" in line for line in watch.lines)  # the logs were watched
     stored = [json.dumps([(n, v.decode()) for n, v in letter.headers]), str(letter.value)]
     assert_no_secret([*outputs, *stored, *watch.lines], secured.secrets)
