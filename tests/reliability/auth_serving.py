@@ -1,6 +1,13 @@
 """The fault agent behind an `AuthPolicy`, for the hostile-records tests of an agent that
 requires credentials: `POLICY` accepts ES256 JWTs of `KEY` for audience `AUDIENCE`, and
-`API_KEY`; `credentials(token)` is a call context that carries a token."""
+`API_KEY`; `credentials(token)` is a call context that carries a token.
+
+To run a hostile-records test against this agent too (issue 10's
+``test_any_bytes_property.py``), parametrize its agent fixture over ``served`` and
+``auth_served`` (``request.getfixturevalue``), send its normal traffic with
+``context=credentials(token())``, and assert that the fault agent's ``executions``
+grow only by those normal requests: `test_any_bytes_auth.py` does exactly that for
+request records with every kind of bad credential."""
 
 from __future__ import annotations
 
