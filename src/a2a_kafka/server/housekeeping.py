@@ -18,8 +18,11 @@ async def keep_house(
     dedupe: DedupeStore,
     stats: Callable[[], HandlerStats],
     stats_interval: float | None,
+    check: Callable[[], None] = lambda: None,
 ) -> None:
     """Refresh ``instance``'s dedupe leases every lease/3 s; log changed stats every interval.
+
+    ``check`` runs every tick (the handler's health check).
 
     Runs until cancelled. A failed heartbeat is logged and tried again next time
     (the lease is three heartbeats long).
@@ -30,6 +33,7 @@ async def keep_house(
     logged: HandlerStats | None = None
     while True:
         await asyncio.sleep(min(beat, stats_interval) if stats_interval else beat)
+        check()
         if loop.time() - last_beat >= beat:
             last_beat = loop.time()
             try:
