@@ -12,7 +12,14 @@ IAM or SCRAM and ``allow.everyone.if.no.acl.found=false``), each principal needs
   topics of the agents it calls, reads the card registry, and creates, reads
   and deletes its own reply topics (prefix ``a2a.replies.<client-id>.``).
 
-An agent that also calls other agents needs both sets. Names carry the
+An agent that also calls other agents needs both sets.
+
+Kafka ACLs are per topic, and the card registry is one compacted topic keyed by
+agent name: they cannot stop agent ``cs`` (Write on ``a2a.agent-cards``) from
+overwriting the card of ``data``. Callers close that with signed cards whose keys
+are bound to agents (`a2a_kafka.auth.cards.card_verifier` with ``owners``), and by
+never following a card to another cluster or another agent's topics
+(`a2a_kafka.client.trust`); see the threat model in docs/production.md §5. Names carry the
 `KafkaConfig.topic_prefix`. ``Create`` is needed only where a2a-kafka creates the
 topic itself (no ``Create`` on the cluster is required; idempotent producers need
 no ``IdempotentWrite`` on Kafka 3.0+, since ``Write`` on a topic implies it).

@@ -121,6 +121,10 @@ class KafkaConfig:
     consumer_options: Mapping[str, Any] = field(default_factory=dict)
     """Extra ``AIOKafkaConsumer`` keyword arguments; they override the library's."""
 
+    trusted_servers: tuple[str, ...] = ()
+    """Brokers, besides ``bootstrap_servers``, that an agent card's ``kafka://`` URL may
+    name; a caller refuses cards naming any other (`UntrustedCardError`)."""
+
     def __post_init__(self) -> None:
         if not self.bootstrap_servers.strip():
             raise ConfigurationError("bootstrap_servers is empty")
@@ -139,7 +143,7 @@ class KafkaConfig:
         ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_MECHANISM`` (``AWS_MSK_IAM`` with
         ``AWS_REGION`` for MSK IAM), ``KAFKA_SASL_USERNAME``,
         ``KAFKA_SASL_PASSWORD``, ``KAFKA_SSL_CAFILE``, ``KAFKA_SSL_CERTFILE``,
-        ``KAFKA_SSL_KEYFILE``.
+        ``KAFKA_SSL_KEYFILE``, ``A2A_KAFKA_TRUSTED_SERVERS`` (comma-separated).
         """
         e = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -164,6 +168,8 @@ class KafkaConfig:
                 ssl_certfile=e.get("KAFKA_SSL_CERTFILE") or None,
                 ssl_keyfile=e.get("KAFKA_SSL_KEYFILE") or None,
             )
+        if trusted := e.get("A2A_KAFKA_TRUSTED_SERVERS"):
+            values["trusted_servers"] = tuple(s.strip() for s in trusted.split(",") if s.strip())
         values.update(overrides)
         return cls(**values)
 

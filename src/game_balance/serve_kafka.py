@@ -20,6 +20,8 @@ from a2a.server.tasks import InMemoryTaskStore
 from a2a.types import AgentCard, AgentInterface
 
 from a2a_kafka import KafkaClients, KafkaConfig, KafkaConsumerHandler, kafka_interface
+from a2a_kafka.auth import AuthPolicy
+from a2a_kafka.auth.cards import CardSigner
 from game_balance.agents import AGENT_NAMES, CARD_BUILDERS, Phraser, build_executor
 from game_balance.connectors import ClientFactoryConnector, caching
 from game_balance.data.queries import GameData
@@ -27,7 +29,7 @@ from game_balance.data.queries import GameData
 
 def kafka_connector(clients: KafkaClients) -> ClientFactoryConnector:
     """A `Connector` to agents registered on the cluster of ``clients`` (cards cached)."""
-    return ClientFactoryConnector(clients.factory, caching(clients.registry.get))
+    return ClientFactoryConnector(clients, caching(clients.registry.get))
 
 
 class KafkaAgentServer:
@@ -39,6 +41,8 @@ class KafkaAgentServer:
         config: the cluster.
         max_in_flight: concurrent requests of this instance.
         also_at: other interfaces the card lists (e.g. the same handler over HTTP).
+        auth: the callers the agent accepts over Kafka (None: anyone, anonymously).
+        card_signer: signs the published card (`a2a_kafka.auth.cards`).
     """
 
     def __init__(
@@ -48,9 +52,13 @@ class KafkaAgentServer:
         config: KafkaConfig,
         max_in_flight: int = 32,
         also_at: Sequence[AgentInterface] = (),
+        auth: AuthPolicy | None = None,
+        card_signer: CardSigner | None = None,
     ) -> None:
         self.name = name
         self.card: AgentCard = CARD_BUILDERS[name]([kafka_interface(config, name), *also_at])
+        if auth is not None:
+            self.card = auth.secure_card(self.card)
         self.request_handler = DefaultRequestHandler(
             agent_executor=executor, task_store=InMemoryTaskStore(), agent_card=self.card
         )
@@ -60,6 +68,8 @@ class KafkaAgentServer:
             config,
             agent_card=self.card,
             max_in_flight=max_in_flight,
+            auth=auth,
+            card_signer=card_signer,
         )
 
     async def start(self) -> None:

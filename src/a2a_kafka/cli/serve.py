@@ -5,6 +5,12 @@ the consumer group ``a2a.agent.<name>``: start the same command on several
 machines to scale out. ``both`` also serves the same request handler over HTTP
 JSON-RPC (``--port``); ``http`` serves all three agents over HTTP only. On
 SIGTERM, in-flight requests finish before the process leaves its group.
+
+With ``A2A_KAFKA_AUTH_*`` set (`a2a_kafka.auth.AuthPolicy.from_env`) callers must
+authenticate; the agents' own calls to each other send ``A2A_KAFKA_BEARER_TOKEN`` /
+``A2A_KAFKA_API_KEY`` (`a2a_kafka.auth.StaticCredentials.from_env`). Cards are signed
+with ``A2A_KAFKA_CARD_SIGNING_KEY_FILE`` and checked with ``A2A_KAFKA_CARD_KEYS_FILE``
+(`a2a_kafka.auth.cards`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from collections.abc import Sequence
 from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes
 from starlette.applications import Starlette
 
+from a2a_kafka.auth import AuthPolicy
+from a2a_kafka.auth.cards import caller_options, signer_from_env
 from a2a_kafka.cli.common import Subparsers, cluster_config
 from a2a_kafka.client.connect import KafkaClients
 from a2a_kafka.config import KafkaConfig
@@ -51,19 +59,29 @@ def register(subparsers: Subparsers) -> None:
 
 async def _serve(args: argparse.Namespace) -> int:
     names = AGENTS if args.agent == "all" else (args.agent,)
+    auth = AuthPolicy.from_env()  # A2A_KAFKA_AUTH_*: callers must authenticate
+    if auth is not None and args.transport != "kafka":
+        print("error: A2A_KAFKA_AUTH_* is enforced on Kafka only; use --transport kafka")
+        return 2
     data = await asyncio.to_thread(GameData.open)
     if args.transport == "http":
         return await _serve_http(args, names, data)
     config = await cluster_config()
 
     async with contextlib.AsyncExitStack() as stack:
-        connector = kafka_connector(await stack.enter_async_context(KafkaClients(config)))
+        clients = KafkaClients(config, **caller_options())
+        connector = kafka_connector(await stack.enter_async_context(clients))
         services: list[KafkaAgentServer | AppServer | MetricsEndpoint] = []
         for offset, name in enumerate(names):
             url = f"http://{args.host}:{args.port + offset}/"
             http = [jsonrpc_interface(url)] if args.transport == "both" else []
             server = KafkaAgentServer(
-                name, build_executor(name, data, connector), config, also_at=http
+                name,
+                build_executor(name, data, connector),
+                config,
+                also_at=http,
+                auth=auth,
+                card_signer=signer_from_env(),
             )
             services.append(server)
             if http:

@@ -38,6 +38,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,11 +48,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from a2a_kafka.auth.policy import AuthPolicy
 from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import A2AKafkaError, BrokerError
+from a2a_kafka.errors import A2AKafkaError, BrokerError, ConfigurationError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
+from a2a_kafka.server.dead_letters import SECRET_HEADERS
 from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
 from a2a_kafka.server.housekeeping import keep_house
 from a2a_kafka.server.offsets import OffsetTracker
@@ -99,6 +102,11 @@ class KafkaConsumerHandler:
         max_request_bytes: larger request records are rejected with an error reply.
         drain_timeout: seconds `aclose()` waits for in-flight requests.
         context_builder: builds each request's ``ServerCallContext`` (authentication hook).
+        auth: the callers this agent accepts (`a2a_kafka.auth.AuthPolicy`): the card
+            declares its schemes, each request is verified (the context builder
+            becomes the policy's), its credential headers are redacted in dead letters.
+            None: every caller is anonymous.
+        card_signer: signs the card as published (`a2a_kafka.auth.cards.card_signer`).
         dedupe: where SendMessage claims live; a `DatabaseDedupeStore` on the task
             store's database for several instances. Default: this process's memory.
         retry: retries of producing replies and of dedupe-store calls before a
@@ -126,7 +134,14 @@ class KafkaConsumerHandler:
         duplicate_wait: float = 30.0,
         stats_interval: float | None = 60.0,
         instance_id: str | None = None,
+        auth: AuthPolicy | None = None,
+        card_signer: Callable[[AgentCard], AgentCard] | None = None,
     ) -> None:
+        if auth is not None:
+            if context_builder is not router.default_context:
+                raise ConfigurationError("pass either auth or a context_builder, not both")
+            agent_card = auth.secure_card(agent_card) if agent_card is not None else None
+            context_builder = auth.context_builder()
         self.agent = agent
         self.topics = AgentTopics.of(config, agent)
         self.config = config
@@ -136,6 +151,7 @@ class KafkaConsumerHandler:
         self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._handler = request_handler
         self._card = agent_card
+        self._card_signer = card_signer
         self._max_in_flight = max_in_flight
         self._drain_timeout = drain_timeout
         self._stats_interval = stats_interval
@@ -147,6 +163,7 @@ class KafkaConsumerHandler:
             retry=retry or RetryPolicy(),
             duplicate_wait=duplicate_wait,
             build_context=context_builder,
+            secret_headers=SECRET_HEADERS | (auth.secret_headers if auth else frozenset()),
         )
         self._stats = HandlerStats()
         self._offsets = OffsetTracker()
@@ -270,6 +287,8 @@ class KafkaConsumerHandler:
             await self._wait_assigned(assigned)
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
+                if self._card_signer is not None:
+                    card = self._card_signer(card)
                 await publish_card(self._producer, self.config, self.agent, card)
         except BaseException as exc:  # whatever failed, leave the group and stop it all
             await self.aclose()

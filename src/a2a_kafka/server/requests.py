@@ -32,7 +32,7 @@ from aiokafka import ConsumerRecord
 from google.protobuf.json_format import MessageToDict
 
 from a2a_kafka.server import router
-from a2a_kafka.server.dead_letters import dead_letter_headers
+from a2a_kafka.server.dead_letters import SECRET_HEADERS, dead_letter_headers
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
 from a2a_kafka.server.replies import (
     CallerGoneError,
@@ -66,6 +66,8 @@ class Settings:
     """Longest wait, in seconds, for another instance's run of the same message."""
     build_context: router.ContextBuilder
     dead_letter_backoff: float = 1.0
+    secret_headers: frozenset[str] = SECRET_HEADERS
+    """Headers whose values are redacted in dead letters (lower-cased names)."""
 
 
 @dataclass(slots=True)
@@ -130,6 +132,7 @@ class RequestProcessor:
             call = self._parse(request, meta)
         except router.RejectedError as rejected:
             self.stats.rejected += 1
+            self.stats.unauthenticated += rejected.unauthenticated
             logger.warning("rejected request %s: %s", request.cid, rejected)
             await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, rejected.response)])
             return
@@ -309,7 +312,13 @@ class RequestProcessor:
         Until it is written the record stays unfinished, so its offset is not
         committed and a restart redelivers it: a dead letter is never lost.
         """
-        headers = dead_letter_headers(record, type(error).__name__, str(error), attempts)
+        headers = dead_letter_headers(
+            record,
+            type(error).__name__,
+            str(error),
+            attempts,
+            secret_headers=self.settings.secret_headers,
+        )
         topic = self.settings.dead_letter_topic
         while True:
             try:

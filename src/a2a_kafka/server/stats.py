@@ -36,6 +36,9 @@ class HandlerStats:
     rejected: int = 0
     """Malformed requests with a reply address, answered with a JSON-RPC error."""
 
+    unauthenticated: int = 0
+    """Of ``rejected``: credentials missing, invalid or expired; the agent did not run."""
+
     expired: int = 0
     """Requests skipped because the caller's deadline had passed."""
 
