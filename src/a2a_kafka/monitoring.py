@@ -136,7 +136,7 @@ class _Offsets:
 async def _agent_status(
     admin: AIOKafkaAdminClient, agent: str, group: str, topics: AgentTopics, offsets: _Offsets
 ) -> AgentStatus:
-    description = await _describe_group(admin, group)
+    description = await describe_group(admin, group)
     requests = offsets.of(topics.requests)
     committed = await _committed(admin, group, [tp for tp, _, _ in requests])
     return AgentStatus(
@@ -152,7 +152,7 @@ async def _agent_status(
     )
 
 
-async def _describe_group(admin: AIOKafkaAdminClient, group_id: str) -> dict[str, Any]:
+async def describe_group(admin: AIOKafkaAdminClient, group_id: str) -> dict[str, Any]:
     # One group per request: aiokafka 0.14 decodes a DescribeGroups v3 response with
     # the v2 schema, which misreads every group after the first.
     for response in await admin.describe_consumer_groups([group_id]):

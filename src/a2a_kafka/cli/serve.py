@@ -5,6 +5,12 @@ the consumer group ``a2a.agent.<name>``: start the same command on several
 machines to scale out. ``both`` also serves the same request handler over HTTP
 JSON-RPC (``--port``); ``http`` serves all three agents over HTTP only. On
 SIGTERM, in-flight requests finish before the process leaves its group.
+
+Every instance of an agent shares its task state (tasks, dedupe claims), so any
+instance answers every task operation and nothing runs twice: by default a SQLite
+file in the agent's state folder, which every process on this machine shares;
+across machines ``--state postgresql://...`` (or ``A2A_KAFKA_STATE_URL``), the same
+on every instance. See `a2a_kafka.cluster.database`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from starlette.applications import Starlette
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
 from a2a_kafka.client.connect import KafkaClients
+from a2a_kafka.cluster import SharedTaskState
+from a2a_kafka.cluster.database import STATE_URL_ENV
 from a2a_kafka.server.run import serve_until_signal
 from game_balance.agents import build_executor
 from game_balance.data import GameData
@@ -36,6 +44,13 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="first HTTP port (http, both)")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP interface (http, both)")
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        help=f"the task state every instance shares: postgresql://user:pw@host/db across "
+        f"machines, or a SQLite file path (default: ${STATE_URL_ENV}, else the agent's file "
+        "in the state folder, shared by the processes of this machine)",
+    )
     parser.set_defaults(handler=_serve)
 
 
@@ -52,14 +67,16 @@ async def _serve(args: argparse.Namespace) -> int:
         for offset, name in enumerate(names):
             url = f"http://{args.host}:{args.port + offset}/"
             http = [jsonrpc_interface(url)] if args.transport == "both" else []
+            state = await stack.enter_async_context(SharedTaskState.open(config, name, args.state))
             server = KafkaAgentServer(
-                name, build_executor(name, data, connector), config, also_at=http
+                name, build_executor(name, data, connector), state, also_at=http
             )
             services.append(server)
             if http:
                 services.append(_http(server, args.host, args.port + offset))
             for interface in server.card.supported_interfaces:
                 print(f"{name:8} {interface.url}", flush=True)
+            print(f"{name:8} state {_shown(state.url)} ({state.fingerprint})", flush=True)
         await serve_until_signal(services, on_started=_say_serving)
     return 0
 
@@ -86,3 +103,10 @@ def _http(server: KafkaAgentServer, host: str, port: int) -> AppServer:
         *create_jsonrpc_routes(server.request_handler, "/"),
     ]
     return AppServer(Starlette(routes=routes), host, port)
+
+
+def _shown(url: str) -> str:
+    """``url`` without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -4,7 +4,7 @@ Kafka delivers a request at least once: after a crash or a rebalance the
 uncommitted requests are delivered again, and a caller may itself send the
 same message again (a retry after a timeout, a restarted client). Before
 running the agent, the handler *claims* the message in a `DedupeStore`, keyed
-by (agent, caller, A2A message id); what the claim finds decides:
+by (agent, user, caller id, A2A message id); what the claim finds decides:
 
 - ``new``: nobody ran it: run the agent, then `complete` the claim with the
   JSON-RPC outcome (``{"result": ...}`` or ``{"error": ...}``) before the
@@ -12,9 +12,13 @@ by (agent, caller, A2A message id); what the claim finds decides:
 - ``done``: re-send the recorded outcome; the agent does not run.
 - ``running``: another delivery is running it on an instance that is alive
   (its lease is fresh): wait for it to finish, then re-send its outcome.
-- ``abandoned``: the instance that ran it died (its lease ran out). The agent
-  may have done part of the work, so it is not run again: the caller gets an
-  explicit error naming the task, and can recover it with ``GetTask``.
+- ``abandoned``: the instance that ran it died (its lease ran out). If the
+  agent had started (the claim names its task), it may have done part of the
+  work, so it is not run again: the task is marked FAILED and the caller gets
+  an explicit error naming the task (see `a2a_kafka.server.requests`). If it
+  never started, the claim is taken over and the message runs.
+
+A claim names a task (`note_task`) exactly when the agent started on it.
 
 Claims expire after ``ttl`` seconds (then a message id may run again). Each
 instance keeps the leases of its running claims fresh (`heartbeat`).
@@ -29,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -44,16 +49,19 @@ Outcome = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class MessageKey:
-    """Which message: one agent, one caller (owner scope), one A2A message id."""
+    """Which message: one agent, one user (the tasks' owner scope), one A2A message id,
+    from one caller (the ``a2a-kafka-caller-id`` header; two callers that reuse a
+    message id are two messages)."""
 
     agent: str
     scope: str
     message_id: str
+    caller: str = ""
 
     @property
     def digest(self) -> str:
         """A fixed-length primary key for any lengths of the parts."""
-        raw = json.dumps([self.agent, self.scope, self.message_id]).encode()
+        raw = json.dumps([self.agent, self.scope, self.message_id, self.caller]).encode()
         return hashlib.sha256(raw).hexdigest()
 
 
@@ -67,7 +75,16 @@ class Claim:
     owner: str | None = None
     """The instance that holds or held the claim (not for ``new``)."""
     task_id: str | None = None
-    """The task the first run created, when it was recorded."""
+    """The task the first run created: set once the agent started."""
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonedClaim:
+    """A running claim whose owner's lease ran out."""
+
+    key: MessageKey
+    owner: str
+    task_id: str | None
 
 
 class DedupeStore(Protocol):
@@ -97,6 +114,18 @@ class DedupeStore(Protocol):
 
     async def heartbeat(self, owner: str) -> None:
         """Keep the leases of ``owner``'s running claims fresh; purge expired claims."""
+        ...
+
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        """Running claims whose owner's lease ran out (oldest first)."""
+        ...
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        """Make an abandoned claim ``owner``'s, to run it again; False if no longer abandoned."""
+        ...
+
+    async def release(self, key: MessageKey) -> bool:
+        """Forget an abandoned claim (its message may run again); False if no longer abandoned."""
         ...
 
     async def aclose(self) -> None: ...
@@ -157,6 +186,15 @@ class MemoryDedupeStore:
         for digest in [d for d, e in self._entries.items() if e.expires_at < now]:
             del self._entries[digest]
 
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        return []  # one process: its claims die with it
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        return False
+
+    async def release(self, key: MessageKey) -> bool:
+        return False
+
     async def aclose(self) -> None:
         return None
 
@@ -164,7 +202,7 @@ class MemoryDedupeStore:
 _metadata = sa.MetaData()
 
 
-def dedupe_table(name: str = "a2a_kafka_dedupe") -> sa.Table:
+def dedupe_table(name: str = "a2a_kafka_claims") -> sa.Table:
     """The claims table (created by `DatabaseDedupeStore.start`)."""
     existing = _metadata.tables.get(name)
     if existing is not None:
@@ -174,6 +212,8 @@ def dedupe_table(name: str = "a2a_kafka_dedupe") -> sa.Table:
         _metadata,
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("agent", sa.Text, nullable=False),
+        sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("caller", sa.Text, nullable=False),
         sa.Column("message_id", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(64), nullable=False),
@@ -200,8 +240,8 @@ class DatabaseDedupeStore:
         engine: AsyncEngine,
         *,
         ttl: float = 24 * 3600.0,
-        lease: float = 15.0,
-        table_name: str = "a2a_kafka_dedupe",
+        lease: float = 10.0,
+        table_name: str = "a2a_kafka_claims",
     ) -> None:
         self.engine = engine
         self.ttl = ttl
@@ -223,6 +263,8 @@ class DatabaseDedupeStore:
                     sa.insert(t).values(
                         key=key.digest,
                         agent=key.agent,
+                        scope=key.scope,
+                        caller=key.caller,
                         message_id=key.message_id,
                         state="running",
                         owner=owner,
@@ -281,5 +323,72 @@ class DatabaseDedupeStore:
             )
             await conn.execute(sa.delete(t).where(t.c.expires_at < now))
 
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        t = self.table
+        query = (
+            sa.select(t.c.agent, t.c.scope, t.c.message_id, t.c.caller, t.c.owner, t.c.task_id)
+            .where(t.c.state == "running", t.c.lease_until < time.time())
+            .order_by(t.c.lease_until)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            AbandonedClaim(
+                MessageKey(str(r[0]), str(r[1]), str(r[2]), str(r[3])),
+                str(r[4]),
+                str(r[5]) if r[5] else None,
+            )
+            for r in rows
+        ]
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        now = time.time()
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(t)
+                .where(t.c.key == key.digest, t.c.state == "running", t.c.lease_until < now)
+                .values(owner=owner, lease_until=now + self.lease, task_id=None)
+            )
+        return bool(result.rowcount)
+
+    async def release(self, key: MessageKey) -> bool:
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.delete(t).where(
+                    t.c.key == key.digest, t.c.state == "running", t.c.lease_until < time.time()
+                )
+            )
+        return bool(result.rowcount)
+
     async def aclose(self) -> None:
         return None
+
+
+_identity = sa.Table(
+    "a2a_kafka_state",
+    sa.MetaData(),
+    sa.Column("slot", sa.Integer, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+)
+
+
+async def state_fingerprint(engine: AsyncEngine) -> str:
+    """The random id of this database, made by whichever instance came first.
+
+    Instances that find the same fingerprint share one state; two SQLite files
+    (or two PostgreSQL databases) have different ones.
+    """
+    async with engine.begin() as conn:
+        await conn.run_sync(_identity.metadata.create_all, tables=[_identity])
+    try:
+        async with engine.begin() as conn:
+            fresh = uuid.uuid4().hex[:16]
+            await conn.execute(sa.insert(_identity).values(slot=1, fingerprint=fresh))
+    except IntegrityError:
+        pass  # another instance made it first
+    async with engine.connect() as conn:
+        found: object = (await conn.execute(sa.select(_identity.c.fingerprint))).scalar_one()
+    return str(found)

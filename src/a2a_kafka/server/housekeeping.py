@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from a2a_kafka.server.dedupe import DedupeStore
 from a2a_kafka.server.stats import HandlerStats
@@ -18,13 +18,16 @@ async def keep_house(
     dedupe: DedupeStore,
     stats: Callable[[], HandlerStats],
     stats_interval: float | None,
+    *,
+    sweep: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Refresh ``instance``'s dedupe leases every lease/3 s; log changed stats every interval.
+    """Refresh ``instance``'s dedupe leases every lease/3 s, then ``sweep`` (decide the
+    claims of dead instances); log changed stats every interval.
 
     Runs until cancelled. A failed heartbeat is logged and tried again next time
     (the lease is three heartbeats long).
     """
-    beat = max(0.2, getattr(dedupe, "lease", 15.0) / 3)
+    beat = max(0.2, getattr(dedupe, "lease", 10.0) / 3)
     loop = asyncio.get_running_loop()
     last_beat = last_log = loop.time()
     logged: HandlerStats | None = None
@@ -34,6 +37,8 @@ async def keep_house(
             last_beat = loop.time()
             try:
                 await dedupe.heartbeat(instance)
+                if sweep is not None:
+                    await sweep()
             except Exception as exc:
                 logger.warning("dedupe heartbeat of %s failed: %r", agent, exc)
         if stats_interval is not None and loop.time() - last_log >= stats_interval:

@@ -9,6 +9,12 @@ Every record ends in exactly one of these (counted in `HandlerStats`):
 4. **answered**: routed to the agent's `RequestHandler`, its replies produced;
    a SendMessage / SendStreamingMessage is first claimed in the `DedupeStore`
    so that a redelivery never runs the agent twice (see `a2a_kafka.server.dedupe`);
+   a claim whose instance died is decided here (`RequestProcessor.sweep` finds
+   them too): the agent never started (its executor reports its start,
+   `a2a_kafka.server.started`) -> the message runs; it started -> its task is
+   marked FAILED (``Settings.interrupt_task``) and the caller gets an
+   ``interrupted`` error with the task id, unless the agent re-runs
+   interrupted work (``Settings.rerun_interrupted``);
 5. **dead-lettered after retries**: a retriable step (producing the replies,
    the dedupe store) still failed after the `RetryPolicy`.
 
@@ -36,6 +42,7 @@ from a2a_kafka.server.dead_letters import dead_letter_headers
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
 from a2a_kafka.server.replies import CallerGoneError, ReplyRecord, ReplySender
 from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
+from a2a_kafka.server.started import STARTED_HOOK
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.wire import MalformedRecordError, ReplyAddress, ReplyKind, decode_request_meta
 
@@ -46,6 +53,13 @@ T = TypeVar("T")
 DEDUPED_METHODS = frozenset({"SendMessage", "SendStreamingMessage"})
 INTERRUPTED = "interrupted"
 """``error.data.reason`` of the reply to a request whose first run was cut off."""
+STATE_NOT_SHARED = "state-not-shared"
+"""``error.data.reason`` of a task operation this instance cannot answer correctly."""
+TASK_NOT_FOUND = -32001
+TASK_METHODS = frozenset({"GetTask", "CancelTask", "SubscribeToTask", *DEDUPED_METHODS})
+
+InterruptTask = Callable[[str, str, str], Awaitable[object]]
+"""``(task id, owner scope, reason)``: mark the task of a cut-off run FAILED."""
 
 
 @dataclass(slots=True)
@@ -61,6 +75,14 @@ class Settings:
     """Longest wait, in seconds, for another instance's run of the same message."""
     build_context: router.ContextBuilder
     dead_letter_backoff: float = 1.0
+    reports_start: bool = False
+    """The executor reports its start (`a2a_kafka.server.started`): a claim without a
+    task means the agent never started."""
+    rerun_interrupted: bool = False
+    """Run a message again whose run was cut off (idempotent agents only)."""
+    interrupt_task: InterruptTask | None = None
+    state_conflict: Callable[[], str | None] = lambda: None
+    """Why this instance cannot answer for the whole group (its state is not shared)."""
 
 
 @dataclass(slots=True)
@@ -114,11 +136,17 @@ class RequestProcessor:
             logger.warning("rejected request %s: %s", request.cid, rejected)
             await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, rejected.response)])
             return
-        key = self._message_key(call)
+        key = self._message_key(call, meta)
         claim = Claim("new")
         if key is not None:
             owner = self.settings.instance
             claim = await self._retrying("dedupe claim", lambda: self.dedupe.claim(key, owner))
+            if claim.state != "new":
+                claim = await self._await_first_run(key, claim, request)
+            if claim.state == "abandoned":
+                claim = await self._decide_abandoned(key, claim, take_over=True)
+            if claim.state == "new" and self.settings.reports_start:
+                call.context.state[STARTED_HOOK] = self._start_hook(key)
         if claim.state != "new":
             assert key is not None
             await self._duplicate(call, request, key, claim)
@@ -135,16 +163,38 @@ class RequestProcessor:
             raise router.RejectedError(request.cid, error)
         return router.parse(request.value, meta, self.settings.build_context)
 
-    def _message_key(self, call: router.Call) -> MessageKey | None:
+    def _message_key(self, call: router.Call, meta: Any) -> MessageKey | None:
         if call.method not in DEDUPED_METHODS or not isinstance(call.request, SendMessageRequest):
             return None
         message_id = call.request.message.message_id
         if not message_id:
             return None
-        return MessageKey(self.settings.agent, call.context.user.user_name, message_id)
+        user = call.context.user.user_name
+        return MessageKey(self.settings.agent, user, message_id, meta.caller_id or "")
+
+    def _start_hook(self, key: MessageKey) -> Callable[[str], Awaitable[None]]:
+        owner = self.settings.instance
+
+        async def started(task_id: str) -> None:
+            await self._retrying("dedupe start", lambda: self.dedupe.note_task(key, owner, task_id))
+
+        return started
+
+    def _explained(self, call: router.Call, body: dict[str, Any]) -> dict[str, Any]:
+        """``body``, or, for a task this instance cannot see in an unshared group, why."""
+        error = body.get("error")
+        if call.method not in TASK_METHODS or not isinstance(error, dict):
+            return body
+        if error.get("code") != TASK_NOT_FOUND or not (why := self.settings.state_conflict()):
+            return body
+        message = (
+            f"{error.get('message') or 'task not found'} on this instance, which cannot tell: {why}"
+        )
+        data = {"reason": STATE_NOT_SHARED}
+        return build_error_response(body.get("id"), InternalError(message=message, data=data))
 
     async def _unary(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
-        body = await router.unary(self.handler, call)
+        body = self._explained(call, await router.unary(self.handler, call))
         if key is not None:
             await self._record(key, _outcome(body))
         await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
@@ -154,7 +204,8 @@ class RequestProcessor:
         deliveries: list[Awaitable[Any]] = []
         task_id: str | None = None
         failed = False
-        async for body in router.stream(self.handler, call):
+        async for raw in router.stream(self.handler, call):
+            body = self._explained(call, raw) if not records else raw
             records.append(ReplyRecord(ReplyKind.EVENT, len(records), body))
             if task_id is None and (task_id := _task_id(body)) is not None and key is not None:
                 await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
@@ -199,9 +250,6 @@ class RequestProcessor:
     ) -> None:
         self.stats.duplicates += 1
         logger.info("message %s of %s was delivered before", key.message_id, self.settings.agent)
-        claim = await self._await_first_run(key, claim, request)
-        if claim.state == "abandoned":
-            claim = await self._interrupt(key, claim)
         outcome = claim.outcome or await self._snapshot(call, claim)
         body = {"jsonrpc": "2.0", "id": call.request_id, **outcome}
         if call.streaming:
@@ -222,12 +270,51 @@ class RequestProcessor:
             claim = await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
         return claim
 
+    async def sweep(self) -> None:
+        """Decide the claims of dead instances that no redelivery decided (yet).
+
+        A claim whose request is never redelivered (the caller's deadline passed,
+        so the request is skipped) would otherwise leave its task WORKING.
+        """
+        claims = await self.dedupe.abandoned()
+        for found in claims:
+            if self.stopping():
+                return
+            claim = Claim("abandoned", None, found.owner, found.task_id)
+            await self._decide_abandoned(found.key, claim, take_over=False)
+
+    async def _decide_abandoned(self, key: MessageKey, claim: Claim, *, take_over: bool) -> Claim:
+        """Decide a claim whose instance died; ``Claim("new")`` if this instance runs it now.
+
+        Whichever instance decides first wins; the others read its decision.
+        """
+        started = claim.task_id is not None or not self.settings.reports_start
+        if not started or self.settings.rerun_interrupted:
+            owner = self.settings.instance
+            if not take_over:  # no request here: its redelivery will claim and run it
+                await self._retrying("dedupe release", lambda: self.dedupe.release(key))
+                return Claim("new")
+            if await self._retrying("dedupe take-over", lambda: self.dedupe.take_over(key, owner)):
+                logger.info("message %s: its instance died, running it here", key.message_id)
+                return Claim("new")
+            return await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
+        if claim.task_id and self.settings.interrupt_task is not None:
+            reason = (
+                f"interrupted: the instance running message {key.message_id} stopped before "
+                "the agent finished; the agent is not run twice"
+            )
+            try:
+                await self.settings.interrupt_task(claim.task_id, key.scope, reason)
+            except Exception as exc:  # the claim is still decided; GetTask may show WORKING
+                logger.error("interrupted task %s not marked FAILED: %r", claim.task_id, exc)
+        return await self._interrupt(key, claim)
+
     async def _interrupt(self, key: MessageKey, claim: Claim) -> Claim:
         """Decide an abandoned claim as interrupted (once, whichever instance comes first)."""
         message = (
             f"interrupted: the instance that ran message {key.message_id} stopped before "
             "answering; the agent is not run twice"
-            + (f"; get task {claim.task_id} for its state" if claim.task_id else "")
+            + (f"; task {claim.task_id} is FAILED (GetTask shows it)" if claim.task_id else "")
         )
         data = {"reason": INTERRUPTED, "taskId": claim.task_id or ""}
         outcome = _outcome(build_error_response(None, InternalError(message=message, data=data)))
