@@ -43,10 +43,14 @@ from a2a_kafka.cluster.database import database_url as resolve_url
 from a2a_kafka.cluster.event_stream import KafkaTaskEventStream
 from a2a_kafka.cluster.interrupted import TaskInterrupter
 from a2a_kafka.cluster.remote_cancel import RemoteCancellation
+from a2a_kafka.cluster.subscriptions import SharedRequestHandler
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.server.dedupe import DatabaseDedupeStore, state_fingerprint
 from a2a_kafka.server.handler import KafkaConsumerHandler
 from a2a_kafka.server.started import ReportsStart
+
+PARKED_TIMEOUT = 300.0
+"""Seconds a task waiting for input stays in an instance's memory."""
 
 
 @dataclass
@@ -118,13 +122,18 @@ class SharedTaskState:
     def request_handler(
         self, executor: AgentExecutor, card: AgentCard, **options: Any
     ) -> DefaultRequestHandler:
-        """a2a's `DefaultRequestHandler` over the shared store and stream.
+        """a2a's `DefaultRequestHandler` over the shared store and stream
+        (`SharedRequestHandler`: subscriptions through the stream).
 
         The executor is wrapped in `ReportsStart`. ``options`` go to
-        `DefaultRequestHandler` (push config store, extended card, ...).
+        `DefaultRequestHandler` (push config store, extended card, ...); a task
+        waiting for input is released from this instance's memory after
+        ``interrupted_task_timeout`` (`PARKED_TIMEOUT`) seconds, since its answer
+        may run on any instance.
         """
-        handler = DefaultRequestHandler(
-            ReportsStart(executor), self.task_store, card, event_stream=self.events, **options
+        options.setdefault("interrupted_task_timeout", PARKED_TIMEOUT)
+        handler = SharedRequestHandler(
+            ReportsStart(executor), card, self.task_store, self.events, **options
         )
         self._cancellations.append(RemoteCancellation(handler, self.events))
         return handler

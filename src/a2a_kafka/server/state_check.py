@@ -19,31 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.monitoring import describe_group
+from a2a_kafka.monitoring import describe_group, fingerprint_in
 
 logger = logging.getLogger(__name__)
 
 CHECK_INTERVAL = 3.0
 """Seconds between two looks at the group: a mismatch is reported within ~2 intervals."""
 
-_MARK = re.compile(r"\.state-([A-Za-z0-9_-]+)$")
-
 
 def client_id_with(client_id: str, fingerprint: str) -> str:
     """The group consumer's client id that advertises ``fingerprint``."""
     return f"{client_id}.state-{fingerprint}"
-
-
-def fingerprint_in(client_id: str) -> str:
-    """The fingerprint a member advertises; ``unknown`` for a member that says none."""
-    match = _MARK.search(client_id)
-    return match.group(1) if match else "unknown"
 
 
 def conflict_of(agent: str, fingerprints: Iterable[str]) -> str | None:
