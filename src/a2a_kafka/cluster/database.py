@@ -118,7 +118,9 @@ def create_engine(url: str | None = None, **options: Any) -> AsyncEngine:
         engine = create_async_engine(resolved, connect_args={"timeout": 30}, **options)
         sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(resolved, pool_pre_ping=True, **options)
+    return create_async_engine(
+        resolved, pool_pre_ping=True, pool_size=20, max_overflow=20, **options
+    )
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -6,7 +6,8 @@ finds the dead instance's claim (`a2a_kafka.server.requests`) calls
 `TaskInterrupter.fail`, which
 
 - reads the task as stored (owner-scoped, like ``GetTask``);
-- leaves a terminal task alone (the run had finished before the crash);
+- leaves a terminal task alone (the run had finished before the crash, only its
+  record in the dedupe claim was lost) and returns it: that is the run's outcome;
 - else saves it FAILED with an agent status message naming the interruption
   (a compare-and-swap save; a concurrent writer makes it read again and retry),
 - and publishes the status update on the task-event stream, so subscribers on
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from a2a.auth.user import UnauthenticatedUser, User
 from a2a.server.cluster import (
@@ -27,6 +29,7 @@ from a2a.server.cluster import (
 )
 from a2a.server.context import ServerCallContext
 from a2a.types.a2a_pb2 import Message, Part, Role, Task, TaskState, TaskStatusUpdateEvent
+from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 
 logger = logging.getLogger(__name__)
@@ -66,13 +69,18 @@ class TaskInterrupter:
         self._store = store
         self._events = events
 
-    async def fail(self, task_id: str, scope: str, reason: str) -> bool:
-        """Fail ``task_id`` (of owner ``scope``) unless it is terminal; True if this call did."""
+    async def fail(self, task_id: str, scope: str, reason: str) -> dict[str, Any] | None:
+        """Fail ``task_id`` (of owner ``scope``) unless it is terminal.
+
+        Returns the task (as JSON) when it was terminal already, else None.
+        """
         context = owner_context(scope)
         for _ in range(5):
             stored = await self._store.get(task_id, context)
-            if stored is None or stored.task.status.state in TERMINAL:
-                return False
+            if stored is None:
+                return None
+            if stored.task.status.state in TERMINAL:
+                return dict(MessageToDict(stored.task))
             failed = Task()
             failed.CopyFrom(stored.task)
             failed.status.state = TaskState.TASK_STATE_FAILED
@@ -104,5 +112,5 @@ class TaskInterrupter:
             if self._events is not None:
                 await self._events.publish(task_id, VersionedEvent(event=event, version=version))
             logger.warning("task %s marked FAILED: %s", task_id, reason)
-            return True
-        return False
+            return None
+        return None

@@ -58,8 +58,9 @@ STATE_NOT_SHARED = "state-not-shared"
 TASK_NOT_FOUND = -32001
 TASK_METHODS = frozenset({"GetTask", "CancelTask", "SubscribeToTask", *DEDUPED_METHODS})
 
-InterruptTask = Callable[[str, str, str], Awaitable[object]]
-"""``(task id, owner scope, reason)``: mark the task of a cut-off run FAILED."""
+InterruptTask = Callable[[str, str, str], Awaitable[dict[str, Any] | None]]
+"""``(task id, owner scope, reason)``: mark the task of a cut-off run FAILED unless it
+is terminal already; returns that terminal task (as JSON), the run's real outcome."""
 
 
 @dataclass(slots=True)
@@ -195,9 +196,9 @@ class RequestProcessor:
 
     async def _unary(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
         body = self._explained(call, await router.unary(self.handler, call))
-        if key is not None:
-            await self._record(key, _outcome(body))
         await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
+        if key is not None:  # after the reply: a crash before it leaves a terminal task
+            await self._record(key, _outcome(body))
 
     async def _stream(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
         records: list[ReplyRecord] = []
@@ -214,8 +215,6 @@ class RequestProcessor:
             except Exception as exc:
                 failed = True
                 logger.warning("reply %s #%d not produced: %r", request.cid, len(records), exc)
-        if key is not None:
-            await self._record(key, await self._final_outcome(call, records, task_id))
         records.append(ReplyRecord(ReplyKind.END, len(records), None))
         if not failed:
             try:
@@ -225,6 +224,8 @@ class RequestProcessor:
         results = await asyncio.gather(*deliveries, return_exceptions=True)
         if failed or any(isinstance(r, Exception) for r in results):
             await self._reply(request, records)  # all of it again: the client drops what it has
+        if key is not None:  # after the reply: a crash before it leaves a terminal task
+            await self._record(key, await self._final_outcome(call, records[:-1], task_id))
 
     async def _final_outcome(
         self, call: router.Call, records: list[ReplyRecord], task_id: str | None
@@ -304,9 +305,12 @@ class RequestProcessor:
                 "the agent finished; the agent is not run twice"
             )
             try:
-                await self.settings.interrupt_task(claim.task_id, key.scope, reason)
+                finished = await self.settings.interrupt_task(claim.task_id, key.scope, reason)
             except Exception as exc:  # the claim is still decided; GetTask may show WORKING
                 logger.error("interrupted task %s not marked FAILED: %r", claim.task_id, exc)
+                finished = None
+            if finished is not None:  # it ran to its end; only the record was lost
+                return await self._decide(key, claim, {"result": {"task": finished}})
         return await self._interrupt(key, claim)
 
     async def _interrupt(self, key: MessageKey, claim: Claim) -> Claim:
@@ -318,11 +322,17 @@ class RequestProcessor:
         )
         data = {"reason": INTERRUPTED, "taskId": claim.task_id or ""}
         outcome = _outcome(build_error_response(None, InternalError(message=message, data=data)))
+        decided = await self._decide(key, claim, outcome)
+        if decided.outcome is outcome:
+            self.stats.interrupted += 1
+        return decided
+
+    async def _decide(self, key: MessageKey, claim: Claim, outcome: Outcome) -> Claim:
+        """Record ``outcome`` for an abandoned claim, or read who decided it first."""
         won = await self._retrying(
             "dedupe record", lambda: self.dedupe.complete(key, None, outcome)
         )
         if won:
-            self.stats.interrupted += 1
             return Claim("done", outcome, claim.owner, claim.task_id)
         return await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
 
@@ -333,7 +343,9 @@ class RequestProcessor:
         return found or _outcome(_error_body(call.request_id, busy))
 
     async def _record(self, key: MessageKey, outcome: Outcome) -> None:
-        """Record the outcome before replying; a failure here only costs a later duplicate."""
+        """Record the outcome (after the reply: the reply does not wait for it). If this
+        instance dies first, the claim is decided from the task as stored, which is
+        terminal by then; a failure here only costs a later duplicate that reads it."""
         owner = self.settings.instance
         try:
             await self._retrying("dedupe record", lambda: self.dedupe.complete(key, owner, outcome))
