@@ -33,7 +33,7 @@ from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.topics import AgentTopics, ensure_topics, topic_partitions
 from a2a_kafka.wire import ReplyAddress, encode_request
 
-pytestmark = pytest.mark.timeout(900 if FULL else 120)
+pytestmark = pytest.mark.timeout(900 if FULL else 300)
 
 RSS_BOUND_MB = 300.0
 """Resident memory a server process must stay under in every scenario."""

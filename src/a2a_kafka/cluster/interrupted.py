@@ -5,7 +5,8 @@ again: without this it stays WORKING (or SUBMITTED) for ever. The instance that
 finds the dead instance's claim (`a2a_kafka.server.requests`) calls
 `TaskInterrupter.fail`, which
 
-- reads the task as stored (owner-scoped, like ``GetTask``);
+- reads the task as stored (owner-scoped, like ``GetTask``); a task the agent
+  started on but whose first event was never saved is created, FAILED;
 - leaves a terminal task alone (the run had finished before the crash, only its
   record in the dedupe claim was lost) and returns it: that is the run's outcome;
 - else saves it FAILED with an agent status message naming the interruption
@@ -24,6 +25,7 @@ from a2a.auth.user import UnauthenticatedUser, User
 from a2a.server.cluster import (
     ConcurrentTaskModificationError,
     TaskEventStream,
+    TaskVersion,
     VersionedEvent,
     VersionedTaskStore,
 )
@@ -31,8 +33,12 @@ from a2a.server.context import ServerCallContext
 from a2a.types.a2a_pb2 import Message, Part, Role, Task, TaskState, TaskStatusUpdateEvent
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.exc import IntegrityError
 
 logger = logging.getLogger(__name__)
+
+MARK = "a2aKafkaInterrupted"
+"""Status-message metadata key of a task this module failed."""
 
 TERMINAL = frozenset(
     {
@@ -69,20 +75,25 @@ class TaskInterrupter:
         self._store = store
         self._events = events
 
-    async def fail(self, task_id: str, scope: str, reason: str) -> dict[str, Any] | None:
+    async def fail(
+        self, task_id: str, context_id: str, scope: str, reason: str
+    ) -> dict[str, Any] | None:
         """Fail ``task_id`` (of owner ``scope``) unless it is terminal.
 
-        Returns the task (as JSON) when it was terminal already, else None.
+        Returns the task (as JSON) when it had ended by itself, else None (also
+        when another instance failed it as interrupted first).
         """
         context = owner_context(scope)
         for _ in range(5):
             stored = await self._store.get(task_id, context)
-            if stored is None:
-                return None
-            if stored.task.status.state in TERMINAL:
+            if stored is not None and stored.task.status.state in TERMINAL:
+                status = stored.task.status
+                if MARK in status.message.metadata:
+                    return None
                 return dict(MessageToDict(stored.task))
-            failed = Task()
-            failed.CopyFrom(stored.task)
+            failed = Task(id=task_id, context_id=context_id)
+            if stored is not None:
+                failed.CopyFrom(stored.task)
             failed.status.state = TaskState.TASK_STATE_FAILED
             failed.status.message.CopyFrom(
                 Message(
@@ -93,6 +104,7 @@ class TaskInterrupter:
                     parts=[Part(text=reason)],
                 )
             )
+            failed.status.message.metadata[MARK] = True
             stamp = Timestamp()
             stamp.GetCurrentTime()
             failed.status.timestamp.CopyFrom(stamp)
@@ -103,11 +115,11 @@ class TaskInterrupter:
                 version = await self._store.save(
                     failed,
                     event=event,
-                    prev=stored.task,
-                    prev_version=stored.version,
+                    prev=stored.task if stored else None,
+                    prev_version=stored.version if stored else TaskVersion.MISSING,
                     context=context,
                 )
-            except ConcurrentTaskModificationError:
+            except (ConcurrentTaskModificationError, IntegrityError):
                 continue  # someone wrote it meanwhile: look again
             if self._events is not None:
                 await self._events.publish(task_id, VersionedEvent(event=event, version=version))

@@ -76,6 +76,8 @@ class Claim:
     """The instance that holds or held the claim (not for ``new``)."""
     task_id: str | None = None
     """The task the first run created: set once the agent started."""
+    context_id: str = ""
+    """That task's context."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ class AbandonedClaim:
     key: MessageKey
     owner: str
     task_id: str | None
+    context_id: str = ""
 
 
 class DedupeStore(Protocol):
@@ -100,8 +103,11 @@ class DedupeStore(Protocol):
         """The current state of ``key`` (``new`` when unknown or expired)."""
         ...
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
-        """Record the task a running claim created."""
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
+        """Record the task a running claim created; False if the claim is not ``owner``'s
+        any more (another instance took it over: the agent must not start here)."""
         ...
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
@@ -138,6 +144,7 @@ class _Entry:
     expires_at: float
     outcome: Outcome | None = None
     task_id: str | None = None
+    context_id: str = ""
 
 
 class MemoryDedupeStore:
@@ -167,12 +174,16 @@ class MemoryDedupeStore:
         if entry is None or entry.expires_at < time.time():
             self._entries.pop(key.digest, None)
             return Claim("new")
-        return Claim(entry.state, entry.outcome, entry.owner, entry.task_id)
+        return Claim(entry.state, entry.outcome, entry.owner, entry.task_id, entry.context_id)
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
         entry = self._entries.get(key.digest)
-        if entry is not None and entry.owner == owner:
-            entry.task_id = task_id
+        if entry is None or entry.owner != owner:
+            return False
+        entry.task_id, entry.context_id = task_id, context_id
+        return True
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
         entry = self._entries.get(key.digest)
@@ -218,6 +229,7 @@ def dedupe_table(name: str = "a2a_kafka_claims") -> sa.Table:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(64), nullable=False),
         sa.Column("task_id", sa.Text),
+        sa.Column("context_id", sa.Text),
         sa.Column("lease_until", sa.Float, nullable=False),
         sa.Column("expires_at", sa.Float, nullable=False, index=True),
         sa.Column("outcome", sa.Text),
@@ -278,26 +290,32 @@ class DatabaseDedupeStore:
 
     async def look(self, key: MessageKey) -> Claim:
         t = self.table
-        query = sa.select(t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until)
+        query = sa.select(
+            t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until, t.c.context_id
+        )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query.where(t.c.key == key.digest))).first()
         if row is None:
             return Claim("new")
         state, owner, outcome, task_id = str(row[0]), str(row[1]), row[2], row[3]
-        task = str(task_id) if task_id else None
+        task, context = (str(task_id) if task_id else None), str(row[5] or "")
         if state == "done":
-            return Claim("done", json.loads(str(outcome)) if outcome else None, owner, task)
+            found = json.loads(str(outcome)) if outcome else None
+            return Claim("done", found, owner, task, context)
         alive = float(row[4]) >= time.time()
-        return Claim("running" if alive else "abandoned", None, owner, task)
+        return Claim("running" if alive else "abandoned", None, owner, task, context)
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
         t = self.table
         async with self.engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 sa.update(t)
-                .where(t.c.key == key.digest, t.c.owner == owner)
-                .values(task_id=task_id)
+                .where(t.c.key == key.digest, t.c.owner == owner, t.c.state == "running")
+                .values(task_id=task_id, context_id=context_id)
             )
+        return bool(result.rowcount)
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
         t = self.table
@@ -326,7 +344,15 @@ class DatabaseDedupeStore:
     async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
         t = self.table
         query = (
-            sa.select(t.c.agent, t.c.scope, t.c.message_id, t.c.caller, t.c.owner, t.c.task_id)
+            sa.select(
+                t.c.agent,
+                t.c.scope,
+                t.c.message_id,
+                t.c.caller,
+                t.c.owner,
+                t.c.task_id,
+                t.c.context_id,
+            )
             .where(t.c.state == "running", t.c.lease_until < time.time())
             .order_by(t.c.lease_until)
             .limit(limit)
@@ -338,6 +364,7 @@ class DatabaseDedupeStore:
                 MessageKey(str(r[0]), str(r[1]), str(r[2]), str(r[3])),
                 str(r[4]),
                 str(r[5]) if r[5] else None,
+                str(r[6] or ""),
             )
             for r in rows
         ]

@@ -31,18 +31,30 @@ async def keep_house(
     loop = asyncio.get_running_loop()
     last_beat = last_log = loop.time()
     logged: HandlerStats | None = None
-    while True:
-        await asyncio.sleep(min(beat, stats_interval) if stats_interval else beat)
-        if loop.time() - last_beat >= beat:
-            last_beat = loop.time()
-            try:
-                await dedupe.heartbeat(instance)
-                if sweep is not None:
-                    await sweep()
-            except Exception as exc:
-                logger.warning("dedupe heartbeat of %s failed: %r", agent, exc)
-        if stats_interval is not None and loop.time() - last_log >= stats_interval:
-            last_log, now = loop.time(), stats()
-            if changes := now.changes_since(logged):
-                logger.info("agent %s: %s", agent, changes)
-            logged = now
+    sweeping: asyncio.Task[None] | None = None
+    try:
+        while True:
+            await asyncio.sleep(min(beat, stats_interval) if stats_interval else beat)
+            if loop.time() - last_beat >= beat:
+                last_beat = loop.time()
+                try:
+                    await dedupe.heartbeat(instance)
+                except Exception as exc:
+                    logger.warning("dedupe heartbeat of %s failed: %r", agent, exc)
+                if sweep is not None and (sweeping is None or sweeping.done()):
+                    sweeping = asyncio.create_task(_swept(agent, sweep))  # never delays a beat
+            if stats_interval is not None and loop.time() - last_log >= stats_interval:
+                last_log, now = loop.time(), stats()
+                if changes := now.changes_since(logged):
+                    logger.info("agent %s: %s", agent, changes)
+                logged = now
+    finally:
+        if sweeping is not None:
+            sweeping.cancel()
+
+
+async def _swept(agent: str, sweep: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await sweep()
+    except Exception as exc:
+        logger.warning("sweep of %s's abandoned claims failed: %r", agent, exc)

@@ -58,8 +58,8 @@ STATE_NOT_SHARED = "state-not-shared"
 TASK_NOT_FOUND = -32001
 TASK_METHODS = frozenset({"GetTask", "CancelTask", "SubscribeToTask", *DEDUPED_METHODS})
 
-InterruptTask = Callable[[str, str, str], Awaitable[dict[str, Any] | None]]
-"""``(task id, owner scope, reason)``: mark the task of a cut-off run FAILED unless it
+InterruptTask = Callable[[str, str, str, str], Awaitable[dict[str, Any] | None]]
+"""``(task id, context id, owner scope, reason)``: mark the task of a cut-off run FAILED unless it
 is terminal already; returns that terminal task (as JSON), the run's real outcome."""
 
 
@@ -173,11 +173,18 @@ class RequestProcessor:
         user = call.context.user.user_name
         return MessageKey(self.settings.agent, user, message_id, meta.caller_id or "")
 
-    def _start_hook(self, key: MessageKey) -> Callable[[str], Awaitable[None]]:
+    def _start_hook(self, key: MessageKey) -> Callable[[str, str], Awaitable[None]]:
         owner = self.settings.instance
 
-        async def started(task_id: str) -> None:
-            await self._retrying("dedupe start", lambda: self.dedupe.note_task(key, owner, task_id))
+        async def started(task_id: str, context_id: str) -> None:
+            noted = await self._retrying(
+                "dedupe start", lambda: self.dedupe.note_task(key, owner, task_id, context_id)
+            )
+            if not noted:  # taken for dead and taken over: the other instance runs it
+                raise ClaimLostError(
+                    f"message {key.message_id} was taken over by another instance; "
+                    "the agent does not start here"
+                )
 
         return started
 
@@ -281,7 +288,9 @@ class RequestProcessor:
         for found in claims:
             if self.stopping():
                 return
-            claim = Claim("abandoned", None, found.owner, found.task_id)
+            if found.owner == self.settings.instance:
+                continue  # its lease lapsed (a stalled loop), but this instance is alive
+            claim = Claim("abandoned", None, found.owner, found.task_id, found.context_id)
             await self._decide_abandoned(found.key, claim, take_over=False)
 
     async def _decide_abandoned(self, key: MessageKey, claim: Claim, *, take_over: bool) -> Claim:
@@ -298,14 +307,17 @@ class RequestProcessor:
             if await self._retrying("dedupe take-over", lambda: self.dedupe.take_over(key, owner)):
                 logger.info("message %s: its instance died, running it here", key.message_id)
                 return Claim("new")
-            return await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
+            # decided meanwhile, or released by a sweep: claim it anew ("new" = ours)
+            return await self._retrying("dedupe claim", lambda: self.dedupe.claim(key, owner))
         if claim.task_id and self.settings.interrupt_task is not None:
             reason = (
                 f"interrupted: the instance running message {key.message_id} stopped before "
                 "the agent finished; the agent is not run twice"
             )
             try:
-                finished = await self.settings.interrupt_task(claim.task_id, key.scope, reason)
+                finished = await self.settings.interrupt_task(
+                    claim.task_id, claim.context_id, key.scope, reason
+                )
             except Exception as exc:  # the claim is still decided; GetTask may show WORKING
                 logger.error("interrupted task %s not marked FAILED: %r", claim.task_id, exc)
                 finished = None
@@ -389,6 +401,10 @@ class RequestProcessor:
                     raise
                 logger.error("dead letter to %s not produced, retrying: %r", topic, exc)
                 await asyncio.sleep(self.settings.dead_letter_backoff)
+
+
+class ClaimLostError(RuntimeError):
+    """This instance's claim of a message was taken over before its agent started."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
 
 STARTED_HOOK = "a2a_kafka.started"
-"""``ServerCallContext.state`` key of the hook, ``async (task_id) -> None``."""
+"""``ServerCallContext.state`` key of the hook, ``async (task_id, context_id) -> None``."""
 
-StartedHook = Callable[[str], Awaitable[None]]
+StartedHook = Callable[[str, str], Awaitable[None]]
 
 
 class ReportsStart(AgentExecutor):
@@ -32,7 +32,7 @@ class ReportsStart(AgentExecutor):
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         hook: StartedHook | None = context.call_context.state.get(STARTED_HOOK)
         if hook is not None and context.task_id:
-            await hook(context.task_id)
+            await hook(context.task_id, context.context_id or "")
         await self.inner.execute(context, event_queue)
 
     async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
