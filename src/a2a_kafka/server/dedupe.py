@@ -6,9 +6,9 @@ same message again (a retry after a timeout, a restarted client). Before
 running the agent, the handler *claims* the message in a `DedupeStore`, keyed
 by (agent, user, caller id, A2A message id); what the claim finds decides:
 
-- ``new``: nobody ran it: run the agent, then `complete` the claim with the
-  JSON-RPC outcome (``{"result": ...}`` or ``{"error": ...}``) before the
-  reply is produced.
+- ``new``: nobody ran it: run the agent, reply, then `complete` the claim with
+  the JSON-RPC outcome (``{"result": ...}`` or ``{"error": ...}``); if the
+  instance dies in between, the task it left is terminal and is the outcome.
 - ``done``: re-send the recorded outcome; the agent does not run.
 - ``running``: another delivery is running it on an instance that is alive
   (its lease is fresh): wait for it to finish, then re-send its outcome.
