@@ -267,10 +267,9 @@ class DatabaseDedupeStore:
     async def claim(self, key: MessageKey, owner: str) -> Claim:
         now = time.time()
         t = self.table
-        async with self.engine.begin() as conn:
-            await conn.execute(sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < now))
         try:
-            async with self.engine.begin() as conn:
+            async with self.engine.begin() as conn:  # one transaction: drop expired, insert
+                await conn.execute(sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < now))
                 await conn.execute(
                     sa.insert(t).values(
                         key=key.digest,

@@ -215,7 +215,9 @@ class RequestProcessor:
         async for raw in router.stream(self.handler, call):
             body = self._explained(call, raw) if not records else raw
             records.append(ReplyRecord(ReplyKind.EVENT, len(records), body))
-            if task_id is None and (task_id := _task_id(body)) is not None and key is not None:
+            noting = key is not None and not self.settings.reports_start  # else the hook did
+            if task_id is None and (task_id := _task_id(body)) is not None and noting:
+                assert key is not None
                 await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
             try:  # live: the caller sees each event as it happens
                 deliveries.append(await self.replies.enqueue(request.to, request.cid, records[-1]))
