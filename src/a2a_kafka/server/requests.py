@@ -367,9 +367,20 @@ class RequestProcessor:
             logger.error("outcome of message %s not recorded: %s", key.message_id, exc)
 
     async def _reply(self, request: _Request, records: list[ReplyRecord]) -> None:
-        await self._retrying(
-            "producing the reply", lambda: self.replies.send(request.to, request.cid, records)
-        )
+        """Produce the replies; while the caller still waits (a broker restart can take
+        longer than the retry policy), rounds of retries go on; then it is dead-lettered."""
+        while True:
+            try:
+                await self._retrying(
+                    "producing the reply",
+                    lambda: self.replies.send(request.to, request.cid, records),
+                )
+                return
+            except RetriesExhaustedError:
+                waiting = request.deadline is not None and time.time() < request.deadline
+                if not waiting or self.stopping():
+                    raise
+                logger.warning("reply %s not produced yet; the caller waits, retrying", request.cid)
 
     async def _retrying(self, step: str, action: Callable[[], Awaitable[T]]) -> T:
         return await self.settings.retry.run(step, action, on_retry=self._count_retry)
