@@ -4,8 +4,9 @@
 ``a2a-kafka serve data`` processes with their defaults (the agent's SQLite state
 in a temporary state folder), then, per repetition:
 
-- **kill -9**: kills one instance while probes (``SendMessage``, one every 0.2 s,
-  round robin over the request topic's partitions) keep coming; prints the time
+- **kill -9**: kills one instance while probes (``SendMessage`` "승률?", which the
+  agent answers with a question, so probes cost little; one every 0.25 s, round
+  robin over the request topic's partitions) keep coming; prints the time
   from the kill to the first completion of a probe sent after it (``first``) and
   to the moment every partition completed one (``all partitions``: the killed
   instance's partitions are served by the survivor). The instance is restarted.
@@ -40,7 +41,7 @@ from a2a_kafka.server.handler import GROUP_DEFAULTS
 
 AGENT = "data"
 PARTITIONS = 3
-PROBE_EVERY = 0.2
+PROBE_EVERY = 0.25
 
 
 class Steer:
@@ -87,7 +88,9 @@ class Prober:
     async def _probe(self, partition: int) -> None:
         sent = time.monotonic()
         message = Message(
-            role=Role.ROLE_USER, message_id=uuid.uuid4().hex, parts=[Part(text="테란 승률?")]
+            role=Role.ROLE_USER,
+            message_id=uuid.uuid4().hex,
+            parts=[Part(text="승률?")],  # asks back: no data crunched
         )
         with contextlib.suppress(Exception):
             self.steer.target = partition
