@@ -41,6 +41,8 @@ DATABASE_URL_ENV = "A2A_KAFKA_DATABASE_URL"
 """Older name of `STATE_URL_ENV`, still read."""
 STATE_DIR_ENV = "A2A_KAFKA_STATE_DIR"
 """Environment variable with the folder of the default SQLite files."""
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///a2a-kafka.db"
+"""The last resort when no agent is named: a SQLite file in the working directory."""
 
 
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -69,19 +71,15 @@ def database_url(
 ) -> str:
     """The SQLAlchemy async URL of the state (see the module docstring for the order).
 
-    Without ``config`` and ``agent`` the last resort is ``a2a-kafka.sqlite`` in the
-    working directory.
+    Without ``config`` and ``agent`` the last resort is `DEFAULT_DATABASE_URL`.
     """
     e = os.environ if env is None else env
     chosen = url or e.get(STATE_URL_ENV) or e.get(DATABASE_URL_ENV)
-    if not chosen:
-        path = (
-            default_state_file(config, agent, e)
-            if config is not None and agent is not None
-            else Path("a2a-kafka.sqlite")
-        )
-        return f"sqlite+aiosqlite:///{path}"
-    return _normalized(chosen)
+    if chosen:
+        return _normalized(chosen)
+    if config is None or agent is None:
+        return DEFAULT_DATABASE_URL
+    return f"sqlite+aiosqlite:///{default_state_file(config, agent, e)}"
 
 
 def _normalized(url: str) -> str:
