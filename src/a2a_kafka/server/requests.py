@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from a2a.server.context import ServerCallContext
 from a2a.server.jsonrpc_models import InternalError, InvalidRequestError
 from a2a.server.request_handlers.request_handler import RequestHandler
 from a2a.server.request_handlers.response_helpers import build_error_response
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEDUPED_METHODS = frozenset({"SendMessage", "SendStreamingMessage"})
+CLAIM_LOST = "a2a_kafka.claim_lost"
+"""``ServerCallContext.state`` flag: the start hook found the claim taken over."""
 INTERRUPTED = "interrupted"
 """``error.data.reason`` of the reply to a request whose first run was cut off."""
 STATE_NOT_SHARED = "state-not-shared"
@@ -147,7 +150,7 @@ class RequestProcessor:
             if claim.state == "abandoned":
                 claim = await self._decide_abandoned(key, claim, take_over=True)
             if claim.state == "new" and self.settings.reports_start:
-                call.context.state[STARTED_HOOK] = self._start_hook(key)
+                call.context.state[STARTED_HOOK] = self._start_hook(key, call.context)
         if claim.state != "new":
             assert key is not None
             await self._duplicate(call, request, key, claim)
@@ -173,7 +176,9 @@ class RequestProcessor:
         user = call.context.user.user_name
         return MessageKey(self.settings.agent, user, message_id, meta.caller_id or "")
 
-    def _start_hook(self, key: MessageKey) -> Callable[[str, str], Awaitable[None]]:
+    def _start_hook(
+        self, key: MessageKey, context: ServerCallContext
+    ) -> Callable[[str, str], Awaitable[None]]:
         owner = self.settings.instance
 
         async def started(task_id: str, context_id: str) -> None:
@@ -181,6 +186,7 @@ class RequestProcessor:
                 "dedupe start", lambda: self.dedupe.note_task(key, owner, task_id, context_id)
             )
             if not noted:  # taken for dead and taken over: the other instance runs it
+                context.state[CLAIM_LOST] = True
                 raise ClaimLostError(
                     f"message {key.message_id} was taken over by another instance; "
                     "the agent does not start here"
@@ -203,6 +209,9 @@ class RequestProcessor:
 
     async def _unary(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
         body = self._explained(call, await router.unary(self.handler, call))
+        if key is not None and call.context.state.get(CLAIM_LOST):
+            await self._answer_from_owner(call, request, key)
+            return
         await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
         if key is not None:  # after the reply: a crash before it leaves a terminal task
             await self._record(key, _outcome(body))
@@ -213,6 +222,8 @@ class RequestProcessor:
         task_id: str | None = None
         failed = False
         async for raw in router.stream(self.handler, call):
+            if key is not None and call.context.state.get(CLAIM_LOST):
+                break  # the instance that took the message over answers (below)
             body = self._explained(call, raw) if not records else raw
             records.append(ReplyRecord(ReplyKind.EVENT, len(records), body))
             noting = key is not None and not self.settings.reports_start  # else the hook did
@@ -224,6 +235,10 @@ class RequestProcessor:
             except Exception as exc:
                 failed = True
                 logger.warning("reply %s #%d not produced: %r", request.cid, len(records), exc)
+        if key is not None and call.context.state.get(CLAIM_LOST):
+            await asyncio.gather(*deliveries, return_exceptions=True)
+            await self._answer_from_owner(call, request, key)
+            return
         records.append(ReplyRecord(ReplyKind.END, len(records), None))
         if not failed:
             try:
@@ -279,6 +294,15 @@ class RequestProcessor:
             pause = min(pause * 2, 1.0)
             claim = await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
         return claim
+
+    async def _answer_from_owner(
+        self, call: router.Call, request: _Request, key: MessageKey
+    ) -> None:
+        """Another instance took this message over before the agent started here (this
+        one's lease had lapsed): answer with that instance's run, as for a duplicate."""
+        claim = await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
+        claim = await self._await_first_run(key, claim, request)
+        await self._duplicate(call, request, key, claim)
 
     async def sweep(self) -> None:
         """Decide the claims of dead instances that no redelivery decided (yet).
