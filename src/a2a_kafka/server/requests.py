@@ -212,9 +212,11 @@ class RequestProcessor:
         if key is not None and call.context.state.get(CLAIM_LOST):
             await self._answer_from_owner(call, request, key)
             return
-        await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
-        if key is not None:  # after the reply: a crash before it leaves a terminal task
-            await self._record(key, _outcome(body))
+        try:
+            await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
+        finally:  # after the reply (a crash before it leaves a terminal task), even if it failed
+            if key is not None:
+                await self._record(key, _outcome(body))
 
     async def _stream(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
         records: list[ReplyRecord] = []
@@ -246,10 +248,12 @@ class RequestProcessor:
             except Exception:
                 failed = True
         results = await asyncio.gather(*deliveries, return_exceptions=True)
-        if failed or any(isinstance(r, Exception) for r in results):
-            await self._reply(request, records)  # all of it again: the client drops what it has
-        if key is not None:  # after the reply: a crash before it leaves a terminal task
-            await self._record(key, await self._final_outcome(call, records[:-1], task_id))
+        try:
+            if failed or any(isinstance(r, Exception) for r in results):
+                await self._reply(request, records)  # all of it again: the client drops dupes
+        finally:  # after the reply (a crash before it leaves a terminal task), even if it failed
+            if key is not None:
+                await self._record(key, await self._final_outcome(call, records[:-1], task_id))
 
     async def _final_outcome(
         self, call: router.Call, records: list[ReplyRecord], task_id: str | None
