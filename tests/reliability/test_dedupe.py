@@ -91,7 +91,7 @@ async def test_a_message_whose_instance_died_gets_an_interrupted_error(served: S
     started = time.monotonic()
     with pytest.raises(InternalError, match="interrupted"):
         await served.transport("c-1").send_message(request, context=ClientCallContext(timeout=10))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # decided at once, not after duplicate_wait (30 s)
     assert served.agent.executions == 0
     assert served.server.stats.interrupted == 1
     with pytest.raises(InternalError, match="interrupted"):  # and so on, every time
