@@ -12,6 +12,7 @@ from bench.tables import (
     conversation_section,
     cpu_section,
     fanout_section,
+    gateway_section,
     machine_section,
     pick,
     round_trip_section,
@@ -75,6 +76,14 @@ def render(results: dict[str, Any], figures: dict[str, str], source: str) -> str
         round_trip_section(s),
         "",
         f"![latency distribution]({figures['latency']})",
+        "",
+        "## The gateway's added latency",
+        "",
+        f"{plan['latency_samples']} blocking 1 KiB round trips per path, interleaved in blocks "
+        "of 50, a2a's JSON-RPC client on both: through `a2a-kafka gateway` (its own process) "
+        "to the Kafka agent, and directly to the HTTP agent (bench/gateway.py).",
+        "",
+        gateway_section(s),
         "",
         "## Streaming: time to the first and to the last event",
         "",

@@ -22,6 +22,7 @@ from a2a_kafka.topics import AgentTopics
 from bench import machine, scenarios
 from bench.fanout import fanout
 from bench.floor import floor_topic
+from bench.gateway import gateway_latency
 from bench.plan import KIB, Plan
 from bench.procs import ServerProcess, listening_process, start_server
 from bench.scale import scale_out
@@ -70,6 +71,14 @@ async def _measure(
         "warm_up": await scenarios.warm_up(bench),
         "round_trip": await scenarios.round_trip(bench),
         "a2a_in_process": await scenarios.a2a_in_process(bench),
+        "gateway": await gateway_latency(
+            config,
+            agent,
+            bench.systems["http"],
+            plan.latency_samples,
+            bench.payload(KIB),
+            bench.say,
+        ),
         "streaming": await scenarios.streaming(bench),
         "conversation": await scenarios.conversation(bench),
         "throughput": await scenarios.throughput(bench),

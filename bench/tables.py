@@ -232,6 +232,22 @@ def conversation_section(s: dict[str, Any]) -> str:
     return table(["system", "p50 ms", "p95 ms", "p99 ms", "p50 per turn ms"], rows)
 
 
+def gateway_section(s: dict[str, Any]) -> str:
+    """The gateway's added latency (absent from results of runs before the gateway)."""
+    g = s.get("gateway")
+    if not g:
+        return "Not measured in this run."
+    rows = [
+        [
+            "HTTP client → a2a-kafka gateway → Kafka agent",
+            *(ms(g["gateway"]["latency_ms"][q]) for q in ("p50", "p99")),
+        ],
+        ["HTTP client → agent (direct)", *(ms(g["http"]["latency_ms"][q]) for q in ("p50", "p99"))],
+        ["added by the gateway", *(ms(g["added_ms"][q]) for q in ("p50", "p99"))],
+    ]
+    return table(["1 KiB blocking round trip", "p50 ms", "p99 ms"], rows)
+
+
 def machine_section(m: dict[str, Any]) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
     rows = [

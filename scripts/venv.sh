@@ -34,3 +34,44 @@ a2a_ensure_venv() {
         echo "$wanted" >"$stamp"
     fi
 }
+
+# The A2A TCK's checkout: A2A_TCK_DIR, else ../shared/a2a-tck next to the repository,
+# else /work/shared/a2a-tck (the same order as tests/tck/tck_sut.py).
+a2a_tck_dir() {
+    if [ -n "${A2A_TCK_DIR:-}" ]; then
+        echo "$A2A_TCK_DIR"
+    elif [ -d ../shared/a2a-tck ]; then
+        (cd ../shared/a2a-tck && pwd)
+    else
+        echo /work/shared/a2a-tck
+    fi
+}
+
+# The TCK in its own venv (.local/tck-venv): its pytest plugins and pins stay out of .venv.
+# Installed from the checkout (never copied into this repository), pinned by
+# tests/tck/constraints.txt; reinstalled when either changes.
+a2a_ensure_tck_venv() {
+    local dir stamp wanted python
+    dir="$(a2a_tck_dir)"
+    if [ ! -f "$dir/pyproject.toml" ]; then
+        echo "==> warning: no A2A TCK at $dir (set A2A_TCK_DIR); its tests will not run"
+        return 0
+    fi
+    stamp=.local/tck-venv/.a2a-tck-install
+    wanted="$( { cat tests/tck/constraints.txt; (cd "$dir" && find pyproject.toml tck tests \
+        -type f -name '*.py' -o -name pyproject.toml | sort | xargs sha256sum); } |
+        sha256sum | cut -d' ' -f1)"
+    if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+        return 0
+    fi
+    if [ ! -x .local/tck-venv/bin/python ]; then
+        python="$(a2a_find_python)" || return 1
+        mkdir -p .local && "$python" -m venv .local/tck-venv || return 1
+    fi
+    echo "==> installing the A2A TCK from $dir into .local/tck-venv"
+    .local/tck-venv/bin/python -m pip install --quiet --disable-pip-version-check \
+        -c tests/tck/constraints.txt --force-reinstall --no-deps "$dir" &&
+        .local/tck-venv/bin/python -m pip install --quiet --disable-pip-version-check \
+            -c tests/tck/constraints.txt "$dir" || return 1
+    echo "$wanted" >"$stamp"
+}

@@ -1,5 +1,6 @@
 """a2a-kafka: the A2A (Agent2Agent) protocol carried over Apache Kafka."""
 
+from a2a_kafka import lenient_records
 from a2a_kafka.client.connect import KafkaClients
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.client.transport import KafkaTransport
@@ -23,6 +24,8 @@ from a2a_kafka.registry import (
     with_kafka_interface,
 )
 from a2a_kafka.server.handler import KafkaConsumerHandler
+
+lenient_records.install()  # every consumer of this project reads records of any bytes
 
 __all__ = [
     "KAFKA_PROTOCOL_BINDING",

@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.topics import AgentTopics, partitions_of
@@ -71,7 +72,7 @@ async def read_requests(
     except KafkaError as exc:
         raise BrokerError(f"cannot read {topic} on {config.bootstrap_servers}: {exc!r}") from exc
     finally:
-        await consumer.stop()
+        await close_quietly("the consumer", consumer.stop)
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
@@ -96,23 +97,29 @@ def entry(timestamp: int, partition: int, offset: int, record: Any) -> AuditEntr
     """Decode one request record for the audit log."""
     key = record.key.decode(errors="replace") if record.key else ""
     method, correlation_id, text, problem = "?", "", "", ""
-    try:
+    try:  # any bytes: one record that is not a request must not stop the audit
         correlation_id = decode_request_meta(record.headers).correlation_id or ""
         body = json.loads(record.value or b"")
         if not isinstance(body, dict):
             raise MalformedRecordError("not a JSON object")
-    except (MalformedRecordError, ValueError) as exc:
-        problem = str(exc)
-    else:
-        method = str(body.get("method", "?"))
+        raw_method = body.get("method", "?")
+        method = raw_method if isinstance(raw_method, str) else "?"
         params = body.get("params")
         text = _summary(params if isinstance(params, dict) else {})
+    except RecursionError:
+        problem = "JSON nested too deeply"
+    except Exception as exc:
+        problem = str(exc)[:500] or type(exc).__name__
     return AuditEntry(timestamp, partition, offset, method, correlation_id, key, text, problem)
 
 
 def _summary(params: dict[str, Any]) -> str:
     message = params.get("message")
     if isinstance(message, dict):
-        parts = message.get("parts") or []
-        return " ".join(p["text"] for p in parts if isinstance(p, dict) and "text" in p)
-    return str(params.get("id") or params.get("taskId") or "")
+        parts = message.get("parts")
+        texts = (
+            [p.get("text") for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+        )
+        return " ".join(text for text in texts if isinstance(text, str))
+    found = params.get("id") or params.get("taskId")
+    return found if isinstance(found, str) else ""

@@ -20,8 +20,9 @@ from a2a.utils.constants import PROTOCOL_VERSION_CURRENT
 from a2a.utils.proto_utils import parse_lenient
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from google.protobuf.json_format import MessageToDict, ParseError
+from google.protobuf.json_format import MessageToDict
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import AgentNotFoundError, BrokerError, ConfigurationError
 from a2a_kafka.topics import REGISTRY_TOPIC, check_agent_name, ensure_topics
@@ -109,7 +110,7 @@ class AgentRegistry:
         except (KafkaError, TimeoutError) as exc:
             raise BrokerError(f"cannot read the agent registry: {exc!r}") from exc
         finally:
-            await consumer.stop()
+            await close_quietly("the consumer", consumer.stop)
 
     async def get(self, agent: str) -> AgentCard:
         """The card of ``agent``; `AgentNotFoundError` if none is registered."""
@@ -153,7 +154,7 @@ async def _read_all(consumer: AIOKafkaConsumer, topic: str) -> dict[str, AgentCa
                     continue
                 try:
                     cards[name] = parse_lenient(record.value, AgentCard())
-                except (ParseError, ValueError) as exc:  # one bad record must not hide the rest
+                except Exception as exc:  # any bytes: one bad record must not hide the rest
                     logger.warning(
                         "skipping the card of %r at offset %d: %s", name, record.offset, exc
                     )

@@ -38,6 +38,11 @@ SEQUENCE = "a2a-kafka-seq"
 
 Headers = Sequence[tuple[str, bytes]]
 
+NOT_UTF8 = "\ufffd"
+"""Stands for bytes that are not UTF-8 in a decoded header (see `a2a_kafka.lenient_records`)."""
+_ADDRESS = frozenset({CORRELATION_ID, REPLY_TOPIC, REPLY_PARTITION})
+_MAX_PROBLEM = 500
+
 
 class ReplyKind(StrEnum):
     """What a reply record is."""
@@ -72,6 +77,8 @@ class RequestMeta:
     service_parameters: dict[str, str]
     caller_id: str | None = None
     """The ``a2a-kafka-caller-id`` header, if any."""
+    malformed: str | None = None
+    """Why the request cannot be served though it can be answered (bad headers), or None."""
 
     def expired(self, now: float | None = None) -> bool:
         """Whether the caller has stopped waiting for this request."""
@@ -90,8 +97,14 @@ class Reply:
 
 
 def dumps(obj: Any) -> bytes:
-    """Compact UTF-8 JSON (non-ASCII kept as is, like a2a-sdk's SSE path)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON (non-ASCII kept as is, like a2a-sdk's SSE path).
+
+    Text with lone surrogates (JSON may escape them) is written with ``\\u`` escapes.
+    """
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 def encode_request(
@@ -120,24 +133,38 @@ def encode_request(
 
 
 def decode_request_meta(headers: Headers) -> RequestMeta:
-    """Read a request's metadata; missing fields are None, bad ones raise."""
+    """Read a request's metadata; missing fields are None.
+
+    Raises `MalformedRecordError` when the reply address or correlation id cannot be
+    read (nobody can be told). Any other bad header (a name or value that is not
+    UTF-8, a null value, a bad deadline, a repeated transport header) is kept in
+    `RequestMeta.malformed`: the request is answered with an error.
+    """
     found: dict[str, str] = {}
     params: dict[str, str] = {}
+    problems: list[str] = []
     for name, raw in headers:
-        try:
-            value = raw.decode()
-        except (UnicodeDecodeError, AttributeError):
-            raise MalformedRecordError(f"header {name!r} is not UTF-8 text") from None
-        if name.startswith(PREFIX):
-            found[name] = value
+        value = raw.decode(errors="replace") if isinstance(raw, bytes) else None
+        if value is None or NOT_UTF8 in value or NOT_UTF8 in name:
+            if name in _ADDRESS:
+                raise MalformedRecordError(f"header {name!r} is not UTF-8 text")
+            problems.append(f"header {name!r} is not UTF-8 text")
+        elif name.startswith(PREFIX):
+            if found.setdefault(name, value) != value:
+                problems.append(f"header {name!r} is repeated with different values")
         else:
             params[name] = value
+    try:
+        deadline = _deadline(found.get(DEADLINE))
+    except MalformedRecordError as exc:
+        deadline, problems = None, [*problems, str(exc)]
     return RequestMeta(
         correlation_id=found.get(CORRELATION_ID) or None,
         reply_to=_reply_address(found),
-        deadline=_deadline(found.get(DEADLINE)),
+        deadline=deadline,
         service_parameters=params,
         caller_id=found.get(CALLER_ID) or None,
+        malformed="; ".join(problems)[:_MAX_PROBLEM] or None,
     )
 
 

@@ -61,6 +61,10 @@ class KafkaAgentServer:
         """Join the agent's consumer group and publish its card."""
         await self.handler.start()
 
+    async def wait_failed(self) -> BaseException:
+        """Return once the agent cannot go on serving (its consume loop failed); the reason."""
+        return await self.handler.wait_failed()
+
     async def aclose(self) -> None:
         """Drain in-flight requests, leave the group, end the agent's tasks; idempotent."""
         await self.handler.aclose()

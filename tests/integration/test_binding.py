@@ -1,7 +1,10 @@
 """Every A2A operation through a2a's own `Client`, over HTTP JSON-RPC and over Kafka.
 
 The same assertions run against both transports: the Kafka binding must behave
-exactly like a2a-sdk's HTTP JSON-RPC binding, errors included.
+exactly like a2a-sdk's HTTP JSON-RPC binding, errors included. They also run through
+the gateway (a2a's JSON-RPC and REST clients -> HTTP -> Kafka -> agent) and through the
+reverse bridge (a Kafka caller -> Kafka -> HTTP -> an HTTP-only agent): see
+`forwarding_targets`.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from a2a.utils.errors import (
     UnsupportedOperationError,
     VersionNotSupportedError,
 )
+from forwarding_targets import BINDINGS, through_bridge, through_gateway
 from scripted_agent import agent_card, free_port, http_server, release, request_handler
 
 from a2a_kafka import (
@@ -75,7 +79,10 @@ class Agent:
         return client
 
 
-@pytest.fixture(params=["http", "kafka"])
+FORWARDED = [*BINDINGS, "bridge"]
+
+
+@pytest.fixture(params=["http", "kafka", *FORWARDED])
 async def agent(
     request: pytest.FixtureRequest, kafka_config: KafkaConfig, unique_names: UniqueNames
 ) -> AsyncIterator[Agent]:
@@ -84,6 +91,18 @@ async def agent(
     name = unique_names.agent()
     extended = agent_card(name)
     extended.description = "extended card"
+    if transport in FORWARDED:
+        target = (
+            through_bridge(name, kafka_config, extended, push)
+            if transport == "bridge"
+            else through_gateway(transport, name, kafka_config, extended, push)
+        )
+        async with target as make:
+            agent = Agent(make)
+            yield agent
+            for client in agent.clients:
+                await client.close()
+        return
     if transport == "http":
         url = f"http://127.0.0.1:{free_port()}/"
         card = agent_card(
@@ -282,7 +301,9 @@ async def test_invalid_params_are_rejected(agent: Agent) -> None:
         )
 
 
-@pytest.mark.parametrize("agent", [("http", False), ("kafka", False)], indirect=True)
+@pytest.mark.parametrize(
+    "agent", [(t, False) for t in ("http", "kafka", *FORWARDED)], indirect=True
+)
 async def test_push_configs_without_a_store_are_not_supported(agent: Agent) -> None:
     client = agent.client(streaming=False)
     task = final_task(await collect(client.send_message(user_message("echo push"))))

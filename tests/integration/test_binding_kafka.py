@@ -44,6 +44,7 @@ from a2a_kafka.errors import BrokerError
 from a2a_kafka.monitoring import agent_status
 from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.registry import publish_card
+from a2a_kafka.server.handler import LOOP_RETRIES
 from a2a_kafka.topics import (
     REGISTRY_TOPIC,
     AgentTopics,
@@ -412,6 +413,8 @@ async def test_a_consume_loop_failure_reaches_serve_forever_as_a_broker_error(
             raise TopicAuthorizationFailedError()
 
         server._consumer.getmany = fetch_fails  # type: ignore[method-assign]
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(60):  # retried LOOP_RETRIES times with backoff first
             with pytest.raises(BrokerError, match="TopicAuthorizationFailed"):
                 await server.serve_forever()
+        assert server.stats.loop_failures == LOOP_RETRIES
+        assert server.health.state == "failed"

@@ -19,10 +19,11 @@ from serving import Served, message
 from a2a_kafka import KafkaConfig, Requester
 from a2a_kafka.cli import dlq as dlq_cli
 from a2a_kafka.server.dlq_tools import Listing, read_dead_letters
-from a2a_kafka.topics import AgentTopics
+from a2a_kafka.topics import AgentTopics, ensure_topics
 from a2a_kafka.wire import ReplyAddress, encode_request
 
 RETRY_ATTEMPTS = 3  # serving.serve's RetryPolicy
+TINY_RECORDS = {"max.message.bytes": "100"}
 
 
 @pytest.fixture
@@ -94,18 +95,45 @@ async def test_malformed_requests_with_a_reply_address_are_answered_not_dead_let
 async def send_with_unproducible_reply(
     config: KafkaConfig, name: str, requester: Requester, producer: AIOKafkaProducer, text: str
 ) -> None:
-    """A SendMessage whose reply address names a partition that does not exist."""
-    await requester.start()  # creates the (one-partition) reply topic
+    """A SendMessage whose reply topic takes no record as large as the reply."""
+    reply_topic = f"{name}-tiny-replies"
+    await ensure_topics(config, [reply_topic], partitions=1, topic_configs=TINY_RECORDS)
     value, headers = encode_request(
         "SendMessage",
         MessageToDict(message(text)),
         correlation_id=str(uuid.uuid4()),
-        reply_to=ReplyAddress(requester.reply_to.topic, 7),
+        reply_to=ReplyAddress(reply_topic, 0),
         deadline=None,
         service_parameters={"A2A-Version": "1.0"},
     )
     topic = AgentTopics.of(config, name).requests
     await producer.send_and_wait(topic, value, headers=headers)
+
+
+async def test_a_reply_partition_that_does_not_exist_is_dead_lettered_at_once(
+    kafka_config: KafkaConfig, served: Served, producer: AIOKafkaProducer
+) -> None:
+    requester = Requester(kafka_config)
+    try:
+        await requester.start()  # creates the (one-partition) reply topic
+        value, headers = encode_request(
+            "SendMessage",
+            MessageToDict(message("work 0")),
+            correlation_id=str(uuid.uuid4()),
+            reply_to=ReplyAddress(requester.reply_to.topic, 7),
+            deadline=None,
+            service_parameters={"A2A-Version": "1.0"},
+        )
+        await producer.send_and_wait(
+            AgentTopics.of(kafka_config, served.name).requests, value, headers=headers
+        )
+        (letter,) = (await letters_when(kafka_config, served.name, 1)).letters
+    finally:
+        await requester.aclose()
+    assert (letter.error_type, letter.attempts) == ("UnusableAddressError", 1)
+    assert "no partition 7" in letter.error_message
+    assert served.server.stats.retries == 0
+    assert served.agent.executions == 0
 
 
 async def test_replies_that_cannot_be_produced_are_retried_then_dead_lettered_and_replayed(

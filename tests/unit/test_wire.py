@@ -40,19 +40,45 @@ def test_deadline_expiry() -> None:
     assert not wire.decode_request_meta([]).expired()
 
 
+ADDRESS = [(wire.CORRELATION_ID, b"c"), (wire.REPLY_TOPIC, b"r")]
+
+
 @pytest.mark.parametrize(
     ("headers", "complaint"),
     [
-        ([(wire.DEADLINE, b"soon")], "Unix time"),
         ([(wire.REPLY_TOPIC, b"r"), (wire.REPLY_PARTITION, b"-1")], "partition"),
-        ([("Authorization", b"\xff")], "UTF-8"),
+        ([(wire.REPLY_TOPIC, b"\xff")], "UTF-8"),
+        ([(wire.CORRELATION_ID, None)], "UTF-8"),
     ],
 )
-def test_bad_request_headers_are_rejected_with_a_reason(
+def test_a_reply_address_that_cannot_be_read_is_rejected_with_a_reason(
     headers: list[tuple[str, bytes]], complaint: str
 ) -> None:
     with pytest.raises(wire.MalformedRecordError, match=complaint):
         wire.decode_request_meta(headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "complaint"),
+    [
+        ([(wire.DEADLINE, b"soon")], "Unix time"),
+        ([("Authorization", b"\xff")], "'Authorization' is not UTF-8"),
+        ([("Authorization", None)], "'Authorization' is not UTF-8"),
+        ([(f"A2A-{wire.NOT_UTF8}", b"1")], "is not UTF-8"),
+        ([(wire.DEADLINE, b"1"), (wire.DEADLINE, b"2")], "repeated"),
+    ],
+)
+def test_other_bad_headers_leave_the_request_answerable_with_the_reason(
+    headers: list[tuple[str, bytes | None]], complaint: str
+) -> None:
+    meta = wire.decode_request_meta([*ADDRESS, *headers])  # type: ignore[list-item]
+    assert meta.reply_to == wire.ReplyAddress("r", 0)
+    assert meta.malformed is not None
+    assert complaint in meta.malformed
+
+
+def test_json_with_lone_surrogates_is_written_escaped() -> None:
+    assert wire.dumps({"m": "\ud800"}) == b'{"m":"\\ud800"}'
 
 
 def test_missing_reply_address_decodes_as_none() -> None:

@@ -71,12 +71,10 @@ async def _replay(args: argparse.Namespace) -> int:
 
 
 def _row(letter: DeadLetter, replayed: bool) -> dict[str, object]:
-    stamp = letter.annotation(TIME)
-    when = (
-        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(stamp) / 1000))
-        if stamp.isdigit()
-        else ""
-    )
+    try:  # any bytes: a dead letter's own headers may be garbage too
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(letter.annotation(TIME)) / 1000))
+    except (ValueError, OverflowError, OSError):
+        when = ""
     return {
         "at": f"{letter.partition}@{letter.offset}",
         "time": when,
@@ -92,6 +90,6 @@ def _row(letter: DeadLetter, replayed: bool) -> dict[str, object]:
 def _method(value: bytes | None) -> str:
     try:
         method = json.loads(value or b"").get("method")
-    except (ValueError, AttributeError):
+    except Exception:  # any bytes: not JSON, not an object, nested too deeply
         return "?"
     return method if isinstance(method, str) else "?"

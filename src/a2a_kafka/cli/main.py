@@ -31,6 +31,8 @@ SUBCOMMANDS = (
     "dlq",
     "acls",
     "serve",
+    "gateway",
+    "bridge",
     "talk",
     "gui",
     "audit",

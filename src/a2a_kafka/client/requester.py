@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from a2a_kafka.client.replies import ReplyRouter, iterate
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import cluster_error
 from a2a_kafka.errors import (
@@ -220,18 +221,19 @@ class Requester:
             await self._router.aclose()
             self._router = None
         if self._producer is not None:
-            await self._producer.stop()
+            await close_quietly("the requester's producer", self._producer.stop)
             self._producer = None
         if self._owns_reply_topic:
             self._owns_reply_topic = False
-            await self._delete_reply_topic()
+            await close_quietly("the private reply topic", self._delete_reply_topic)
 
     async def _delete_reply_topic(self) -> None:
         admin = AIOKafkaAdminClient(**self.config.client_options())
-        with contextlib.suppress(KafkaError):
+        try:
             await admin.start()
             await admin.delete_topics([self._reply_to.topic])
-        await admin.close()
+        finally:
+            await close_quietly("the requester's admin client", admin.close)
 
 
 def reply_topic_prefix(config: KafkaConfig) -> str:

@@ -52,8 +52,9 @@ from a2a.types.a2a_pb2 import StreamResponse
 from a2a.utils.proto_utils import to_stream_response
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
+from google.protobuf.json_format import MessageToDict, ParseDict
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.topics import check_agent_name, ensure_topics, topic_partitions
@@ -69,6 +70,10 @@ Listener = Callable[[str, VersionedEvent, str], None]
 
 _CLOSED = object()
 _OVERFLOW = object()
+_FAILED = object()
+
+FAIL_SUBSCRIBERS_AFTER = 3
+"""Consecutive failed polls of the event consumer after which subscribers end with an error."""
 
 
 def task_events_topic(config: KafkaConfig, agent: str) -> str:
@@ -85,6 +90,8 @@ class _Subscription:
     """Events were dropped: once the queue is drained, the subscriber gets `_OVERFLOW`."""
     closed: bool = False
     """The stream closed: once the queue is drained, the subscriber gets `_CLOSED`."""
+    failed: bool = False
+    """The event consumer keeps failing: the subscriber gets `_FAILED` at once."""
 
     def offer(self, offset: int, event: VersionedEvent) -> None:
         if self.full:
@@ -99,8 +106,15 @@ class _Subscription:
         with contextlib.suppress(asyncio.QueueFull):  # full: not waiting, sees `closed` later
             self.queue.put_nowait(_CLOSED)
 
+    def fail(self) -> None:
+        self.failed = True
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(_FAILED)
+
     async def next(self) -> Any:
         """The next queued item; the end marker once the queue is drained."""
+        if self.failed:
+            return _FAILED
         if self.queue.empty():
             if self.full:
                 return _OVERFLOW
@@ -155,6 +169,15 @@ class KafkaTaskEventStream(TaskEventStream):
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        self.skipped = 0
+        """Records of the topic that are not task events (logged and skipped)."""
+        self.failures = 0
+        """Polls of the event consumer that failed (logged, retried)."""
+
+    @property
+    def alive(self) -> bool:
+        """Whether the event consumer is running."""
+        return self._task is not None and not self._task.done()
 
     async def __aenter__(self) -> KafkaTaskEventStream:
         await self.start()
@@ -238,6 +261,8 @@ class KafkaTaskEventStream(TaskEventStream):
                     return
                 if item is _OVERFLOW:
                     raise BrokerError(f"subscriber of task {task_id} fell behind; resubscribe")
+                if item is _FAILED:
+                    raise BrokerError(f"task event consumer on {self.topic} keeps failing")
                 offset, event = item
                 if event.version.is_after(after):
                     yield event
@@ -252,13 +277,32 @@ class KafkaTaskEventStream(TaskEventStream):
         self._recent.pop(task_id, None)
 
     async def _run(self, consumer: AIOKafkaConsumer) -> None:
+        """Poll until cancelled; survives any failure (logged at once, retried with backoff).
+
+        After `FAIL_SUBSCRIBERS_AFTER` failed polls in a row, waiting subscribers end
+        with `BrokerError` instead of waiting for ever.
+        """
+        failures = 0
         while True:
             try:
                 batches = await consumer.getmany(timeout_ms=1000)
-            except KafkaError as exc:  # aiokafka reconnects by itself
-                logger.warning("task event consumer on %s: %r", self.topic, exc)
-                await asyncio.sleep(0.5)
+            except Exception as exc:  # aiokafka reconnects by itself
+                failures += 1
+                self.failures += 1
+                logger.error(
+                    "task event consumer on %s failed (%d in a row): %r",
+                    self.topic,
+                    failures,
+                    exc,
+                    exc_info=failures == 1,
+                )
+                if failures == FAIL_SUBSCRIBERS_AFTER:
+                    for subscriptions in self._subscribers.values():
+                        for subscription in subscriptions:
+                            subscription.fail()
+                await asyncio.sleep(min(5.0, 0.25 * 2**failures))
                 continue
+            failures = 0
             now = time.monotonic()
             for records in batches.values():
                 for record in records:
@@ -268,7 +312,8 @@ class KafkaTaskEventStream(TaskEventStream):
     def _dispatch(self, record: Any, now: float) -> None:
         try:
             task_id, event = _decode(record.value)
-        except (ValueError, KeyError, TypeError, ParseError) as exc:
+        except Exception as exc:  # any bytes: JSON too deep, wrong types, bad protobuf...
+            self.skipped += 1
             logger.warning("skipping malformed task event at offset %s: %r", record.offset, exc)
             return
         recent = self._recent.pop(task_id, None) or _Recent()
@@ -277,7 +322,7 @@ class KafkaTaskEventStream(TaskEventStream):
         for subscription in list(self._subscribers.get(task_id, ())):
             if record.offset > subscription.replayed_up_to:
                 subscription.offer(record.offset, event)
-        origin = dict(record.headers or ()).get(ORIGIN, b"").decode(errors="replace")
+        origin = _origin(record.headers)
         for listener in self._listeners:
             try:
                 listener(task_id, event, origin)
@@ -304,10 +349,10 @@ class KafkaTaskEventStream(TaskEventStream):
             for subscription in subscriptions:
                 subscription.close()
         if self._consumer is not None:
-            await self._consumer.stop()
+            await close_quietly(f"{self.topic} consumer", self._consumer.stop)
             self._consumer = None
         if self._producer is not None:
-            await self._producer.stop()
+            await close_quietly(f"{self.topic} producer", self._producer.stop)
             self._producer = None
 
 
@@ -315,6 +360,14 @@ def _version_value(version: TaskVersion) -> int | str:
     # TaskVersion keeps its value private; a2a's own stores read it the same way.
     value: int | str = version._value
     return value
+
+
+def _origin(headers: Any) -> str:
+    """The ``a2a-kafka-origin`` header's text; "" when missing or null."""
+    for name, raw in headers or ():
+        if name == ORIGIN and isinstance(raw, bytes):
+            return raw.decode(errors="replace")
+    return ""
 
 
 def _decode(value: bytes | None) -> tuple[str, VersionedEvent]:

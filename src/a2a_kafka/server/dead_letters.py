@@ -60,7 +60,7 @@ class DeadLetter:
     def annotation(self, name: str) -> str:
         """The value of header ``name`` (text), or ``""``."""
         for header, raw in self.headers:
-            if header == name:
+            if header == name and isinstance(raw, bytes):  # any bytes: a value may be null
                 return raw.decode(errors="replace")
         return ""
 
@@ -120,4 +120,4 @@ def from_record(record: Any) -> DeadLetter:
 
 
 def _int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
+    return int(text) if text.isascii() and text.isdigit() else 0

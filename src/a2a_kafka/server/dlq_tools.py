@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.server.dead_letters import DeadLetter, from_record
@@ -59,7 +60,7 @@ async def read_dead_letters(
     except KafkaError as exc:
         raise BrokerError(f"cannot read {topics.dead_letters}: {exc!r}") from exc
     finally:
-        await consumer.stop()
+        await close_quietly("the consumer", consumer.stop)
     return Listing(topics.dead_letters, letters, committed)
 
 
@@ -95,8 +96,8 @@ async def replay(
     except KafkaError as exc:
         raise BrokerError(f"cannot replay {topics.dead_letters}: {exc!r}") from exc
     finally:
-        await producer.stop()
-        await consumer.stop()
+        await close_quietly("the producer", producer.stop)
+        await close_quietly("the consumer", consumer.stop)
     return len(letters)
 
 

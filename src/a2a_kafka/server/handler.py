@@ -30,6 +30,11 @@ Contract:
   (`GROUP_DEFAULTS`, 6 s, the broker's minimum); its claims count as abandoned
   once their lease (10 s) ran out, and are decided by the next instance that
   sees them (`RequestProcessor.sweep`, each heartbeat).
+- **Supervision.** The consume loop survives any failure of a poll: it is logged at
+  once, counted (``loop_failures``) and retried with backoff; after `LOOP_RETRIES`
+  in a row, or when no poll happened for `GIVE_UP_STUCK` seconds, the handler has
+  *failed*: `failed` says why, `serve_forever` raises and ``a2a-kafka serve`` exits
+  non-zero. `health` tells a serving loop from a stuck or failed one.
 - **Shutdown.** `aclose()` stops fetching, lets in-flight requests finish
   (bounded by ``drain_timeout``), commits, then leaves the group.
 """
@@ -41,7 +46,8 @@ import contextlib
 import logging
 import time
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from a2a.server.request_handlers.request_handler import RequestHandler
 from a2a.types.a2a_pb2 import AgentCard
@@ -49,6 +55,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import A2AKafkaError, BrokerError
 from a2a_kafka.registry import publish_card, with_kafka_interface
@@ -66,7 +73,7 @@ from a2a_kafka.server.requests import InterruptTask, RequestProcessor, Settings
 from a2a_kafka.server.retry import RetryPolicy
 from a2a_kafka.server.state_check import StateCheck, client_id_with
 from a2a_kafka.server.stats import HandlerStats
-from a2a_kafka.topics import AgentTopics, ensure_topics, partitions_of
+from a2a_kafka.topics import AgentTopics, ensure_topics
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +81,17 @@ ASSIGN_TIMEOUT = 60.0
 """Seconds `start()` waits for the consumer group to assign this instance its partitions."""
 COMMIT_INTERVAL = 0.1
 """Seconds between offset commits while running; revocation and close commit at once."""
+
+LOOP_RETRIES = 8
+"""Consecutive failures of the consume loop (each logged at once, retried after a growing
+pause of up to `LOOP_BACKOFF_MAX` s) after which the handler gives up: `failed` is set
+and `serve_forever` raises."""
+LOOP_BACKOFF_MAX = 5.0
+
+STUCK_AFTER = 60.0
+"""Seconds without a poll after which `health` says ``stuck`` (logged each housekeeping tick)."""
+GIVE_UP_STUCK = 300.0
+"""Seconds without a poll after which the handler gives up as if the loop had failed."""
 
 COMMIT_TIMEOUT = 10.0
 """Longest wait for one commit: aiokafka retries it until a coordinator answers, which
@@ -182,6 +200,53 @@ class KafkaConsumerHandler:
         self._loop_task: asyncio.Task[None] | None = None
         self._housekeeping: asyncio.Task[None] | None = None
         self._stopping = False
+        self._last_poll = time.monotonic()
+        self._failure: BrokerError | None = None
+        self._failed = asyncio.Event()
+
+    @property
+    def failed(self) -> BrokerError | None:
+        """Why this handler cannot go on serving (set once), or None."""
+        return self._failure
+
+    async def wait_failed(self) -> BrokerError:
+        """Return once the handler cannot go on serving; the reason."""
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
+
+    @property
+    def health(self) -> Health:
+        """Whether the consume loop is serving, stuck (no poll for `STUCK_AFTER` s) or failed."""
+        since = time.monotonic() - self._last_poll
+        if self._failure is not None:
+            return Health("failed", since, repr(self._failure))
+        if self._loop_task is None:
+            return Health("closed" if self._stopping else "not started", since, None)
+        if since > STUCK_AFTER:
+            return Health("stuck", since, f"no poll for {since:.0f} s")
+        return Health("serving", since, None)
+
+    def _fail(self, reason: BaseException) -> None:
+        if self._failure is None and not self._stopping:
+            if not isinstance(reason, BrokerError):
+                message = f"agent {self.agent!r} stopped consuming: {reason!r}"
+                wrapped = BrokerError(message)
+                wrapped.__cause__ = reason
+                reason = wrapped
+            logger.error("%s", reason)
+            self._failure = reason
+            self._failed.set()
+
+    def _check_health(self) -> None:
+        """Run by housekeeping: log a stuck loop; give up when it is stuck for too long."""
+        health = self.health
+        if health.state == "stuck":
+            logger.warning("agent %s: consume loop stuck: %s", self.agent, health.detail)
+            if health.since_poll > GIVE_UP_STUCK:
+                self._fail(
+                    BrokerError(f"agent {self.agent!r}: consume loop stuck: {health.detail}")
+                )
 
     @property
     def stats(self) -> HandlerStats:
@@ -224,7 +289,7 @@ class KafkaConsumerHandler:
             self._processor = RequestProcessor(
                 self._settings,
                 self._handler,
-                ReplySender(self._producer, self._topic_exists),
+                ReplySender(self._producer),
                 self.dedupe,
                 self._stats,
                 stopping=lambda: self._stopping,
@@ -238,9 +303,12 @@ class KafkaConsumerHandler:
                 )
             )
             await self._consumer.start()
+            await _until_listed(self._consumer, self.topics.requests)
             assigned = asyncio.Event()
             self._consumer.subscribe([self.topics.requests], listener=_Rebalance(self, assigned))
+            self._last_poll = time.monotonic()
             self._loop_task = asyncio.create_task(self._run(), name=f"a2a-kafka-{self.agent}")
+            self._loop_task.add_done_callback(self._loop_ended)
             self._housekeeping = asyncio.create_task(
                 keep_house(
                     self.agent,
@@ -248,9 +316,11 @@ class KafkaConsumerHandler:
                     self.dedupe,
                     lambda: self.stats,
                     self._stats_interval,
+                    self._check_health,
                     sweep=self._processor.sweep,
                 )
             )
+            self._housekeeping.add_done_callback(self._housekeeping_ended)
             self._checking = asyncio.create_task(self._state_check.run())
             await self._wait_assigned(assigned)
             if self._card is not None:
@@ -286,39 +356,72 @@ class KafkaConsumerHandler:
         )
 
     async def serve_forever(self) -> None:
-        """Start if needed and run until `aclose()` is called or the loop fails.
+        """Start if needed and run until `aclose()` is called or the handler fails.
 
-        A failure of the loop is raised as `BrokerError`; call `aclose()` after it.
+        A failure (see `failed`) is raised as `BrokerError`; call `aclose()` after it.
         """
         await self.start()
         assert self._loop_task is not None
+        failed = asyncio.ensure_future(self.wait_failed())
         try:
-            await asyncio.shield(self._loop_task)
-        except KafkaError as exc:
-            raise BrokerError(f"agent {self.agent!r} stopped consuming: {exc!r}") from exc
+            await asyncio.wait({failed, self._loop_task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            failed.cancel()
+        if self._failure is not None:
+            raise self._failure
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._fail(exc)
+
+    def _housekeeping_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._fail(exc)
 
     async def _run(self) -> None:
+        """Poll until stopped; a failed poll is logged, counted and retried with backoff."""
+        failures = 0
+        while not self._stopping:
+            try:
+                await self._poll()
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                self._stats.loop_failures += 1
+                if failures >= LOOP_RETRIES:
+                    raise
+                pause = min(LOOP_BACKOFF_MAX, 0.1 * 2**failures)
+                logger.error(
+                    "agent %s: poll failed (%d in a row), again in %.1f s: %r",
+                    self.agent,
+                    failures,
+                    pause,
+                    exc,
+                    exc_info=failures == 1,
+                )
+                await asyncio.sleep(pause)
+
+    async def _poll(self) -> None:
         consumer = self._consumer
         assert consumer is not None
-        while not self._stopping:
-            free = self._max_in_flight - len(self._tasks)
-            if free <= 0:
-                if not consumer.paused():
-                    self._stats.paused += 1
-                consumer.pause(*consumer.assignment())
-                self._slot_freed.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(0.5):
-                        await self._slot_freed.wait()
-                await self._commit_due()
-                continue
+        self._last_poll = time.monotonic()
+        free = self._max_in_flight - len(self._tasks)
+        if free <= 0:
+            if not consumer.paused():
+                self._stats.paused += 1
+            consumer.pause(*consumer.assignment())
+            self._slot_freed.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await self._slot_freed.wait()
+        else:
             consumer.resume(*consumer.paused())
             batches = await consumer.getmany(timeout_ms=200, max_records=free)
             for tp, records in batches.items():
                 for record in records:
                     self._offsets.started(tp, record.offset)
                     self._spawn(tp, record)
-            await self._commit_due()
+        await self._commit_due()
 
     async def _commit_due(self) -> None:
         """Commit at most every `COMMIT_INTERVAL` while running (each commit is a broker call)."""
@@ -335,14 +438,13 @@ class KafkaConsumerHandler:
         def done(t: asyncio.Task[None]) -> None:
             self._tasks.discard(t)
             # Cut short by shutdown: left unfinished, so it is never committed.
-            if not t.cancelled() and t.exception() is None:
+            if not t.cancelled() and (exc := t.exception()) is None:
                 self._offsets.finished(tp, record.offset)
+            elif not t.cancelled():  # process() never raises; a bug if it did
+                logger.error("request %s@%d failed: %r", tp, record.offset, exc, exc_info=exc)
             self._slot_freed.set()
 
         task.add_done_callback(done)
-
-    async def _topic_exists(self, topic: str) -> bool:
-        return bool(await partitions_of(self.config, [topic]))
 
     async def _commit(self, partitions: set[TopicPartition] | None = None) -> None:
         positions = self._offsets.committable(partitions)
@@ -368,29 +470,61 @@ class KafkaConsumerHandler:
         await self._commit(partitions)
 
     async def aclose(self) -> None:
-        """Stop fetching, drain in-flight requests, commit, leave the group. Idempotent."""
+        """Stop fetching, drain in-flight requests, commit, leave the group. Idempotent.
+
+        Bounded and quiet whatever the broker's state (see `a2a_kafka.closing`):
+        every client is closed, no error escapes.
+        """
         self._stopping = True
         if self._loop_task is not None:
-            with contextlib.suppress(asyncio.CancelledError, KafkaError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # reported by _fail
                 await self._loop_task
             self._loop_task = None
         if self._consumer is not None:
-            await self._drain()
+            drain_bound = self._drain_timeout + COMMIT_TIMEOUT + 1
+            await close_quietly(f"{self.agent}'s in-flight requests", self._drain, drain_bound)
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self._consumer.stop()
+            await close_quietly(f"{self.agent}'s consumer", self._consumer.stop)
             self._consumer = None
         for chore in (self._housekeeping, self._checking):
             if chore is not None:
                 chore.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await chore
         self._housekeeping = self._checking = None
         if self._producer is not None:
-            await self._producer.stop()
+            await close_quietly(f"{self.agent}'s producer", self._producer.stop)
             self._producer = None
-        await self.dedupe.aclose()
+        await close_quietly(f"{self.agent}'s dedupe store", self.dedupe.aclose)
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What `KafkaConsumerHandler.health` reports."""
+
+    state: Literal["not started", "serving", "stuck", "failed", "closed"]
+    since_poll: float
+    """Seconds since the consume loop last polled."""
+    detail: str | None
+    """Why it is stuck or failed."""
+
+
+async def _until_listed(consumer: AIOKafkaConsumer, topic: str) -> None:
+    """Wait until the cluster's metadata lists ``topic``, which was perhaps just created.
+
+    A group that forms before it is listed assigns nobody its partitions ("No partition
+    metadata") until the consumer's next metadata refresh, minutes later: requests wait.
+    """
+    try:
+        async with asyncio.timeout(ASSIGN_TIMEOUT):
+            while topic not in await consumer.topics():  # noqa: ASYNC110 (no event exists)
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise BrokerError(
+            f"{topic} is not listed by the cluster {ASSIGN_TIMEOUT:g} s after its creation"
+        ) from None
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]

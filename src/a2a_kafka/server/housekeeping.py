@@ -18,11 +18,14 @@ async def keep_house(
     dedupe: DedupeStore,
     stats: Callable[[], HandlerStats],
     stats_interval: float | None,
+    check: Callable[[], None] = lambda: None,
     *,
     sweep: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Refresh ``instance``'s dedupe leases every lease/3 s, then ``sweep`` (decide the
     claims of dead instances); log changed stats every interval.
+
+    ``check`` runs every tick (the handler's health check).
 
     Runs until cancelled. A failed heartbeat is logged and tried again next time
     (the lease is three heartbeats long).
@@ -35,6 +38,7 @@ async def keep_house(
     try:
         while True:
             await asyncio.sleep(min(beat, stats_interval) if stats_interval else beat)
+            check()
             if loop.time() - last_beat >= beat:
                 last_beat = loop.time()
                 try:

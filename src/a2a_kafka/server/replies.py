@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidTopicError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
+from aiokafka.protocol.metadata import MetadataRequest
 
 from a2a_kafka.server.retry import PermanentError
 from a2a_kafka.wire import ReplyAddress, ReplyKind, encode_reply
@@ -34,50 +42,121 @@ class CallerGoneError(PermanentError):
     """The reply topic no longer exists: its caller closed, nobody waits for the reply."""
 
 
+class UnusableAddressError(PermanentError):
+    """The reply address can never be written: no such partition, or not authorized."""
+
+
+MAX_KNOWN_TOPICS = 10_000
+"""Bound on the reply topics `ReplySender` remembers (the least recently used is dropped)."""
+
+FORGET_AFTER = 60.0
+"""Seconds after its last use that a reply topic is forgotten (longer than a delivery takes)."""
+
+
+UNTRACK_EVERY = 30.0
+"""Seconds between changes of the producer's tracked topics: each change restarts the
+producer's metadata refresh, which under caller churn would keep its sends waiting."""
+
+
+@dataclass(slots=True)
+class _Answer:
+    at: float
+    """When the cluster answered (monotonic)."""
+    partitions: int
+    """Its partition count; 0: the topic does not exist."""
+    used: float
+    """When a reply to it was last checked (monotonic)."""
+
+
 class ReplySender:
     """Produces the replies of calls to their reply addresses.
 
+    Whether a reply address exists is asked with one metadata request on the
+    producer's own connections (never an admin connection, never creating the
+    topic); concurrent checks of one topic share it. A topic known to exist is
+    trusted for ``recheck`` seconds, one known missing for ``missing_for`` seconds:
+    a caller deletes its private reply topic when it closes, and producing to a
+    missing topic would wait out the producer's metadata timeout per attempt.
+
+    Bounds: at most `MAX_KNOWN_TOPICS` reply topics are remembered, none unused for
+    more than `FORGET_AFTER` seconds; the producer stops tracking the metadata of
+    forgotten ones (aiokafka's producer tracks every topic it ever wrote), in one
+    change every `UNTRACK_EVERY` seconds.
+
     Args:
         producer: the handler's producer.
-        topic_exists: asks the cluster whether a topic exists.
-        recheck: seconds a reply topic known to exist is trusted before asking again.
-            A caller deletes its private reply topic when it closes; without the check,
-            producing to it would wait out the producer's metadata timeout per attempt.
+        recheck: seconds an existing reply topic is trusted before asking again.
+        missing_for: seconds a missing reply topic is known missing.
     """
 
     def __init__(
-        self,
-        producer: AIOKafkaProducer,
-        topic_exists: Callable[[str], Awaitable[bool]],
-        recheck: float = 10.0,
+        self, producer: AIOKafkaProducer, recheck: float = 10.0, missing_for: float = 5.0
     ) -> None:
         self._producer = producer
-        self._topic_exists = topic_exists
         self._recheck = recheck
-        self._seen: dict[str, float] = {}
-        self._asking: dict[str, asyncio.Future[bool]] = {}
+        self._missing_for = missing_for
+        self._known: OrderedDict[str, _Answer] = OrderedDict()  # least recently used first
+        self._asking: dict[str, asyncio.Future[int]] = {}
+        self._untracked: set[str] = set()
+        """Forgotten topics the producer still tracks (at most those of `UNTRACK_EVERY` s)."""
+        self._last_untrack = time.monotonic()
 
-    async def reachable(self, to: ReplyAddress) -> bool:
-        """Whether ``to``'s topic exists (cached for ``recheck`` seconds when it does).
+    @property
+    def known_topics(self) -> int:
+        """How many reply topics are remembered now."""
+        return len(self._known)
 
-        Concurrent checks of one topic share a single question to the cluster.
+    async def check(self, to: ReplyAddress) -> None:
+        """Return if replies can be produced to ``to``; raise why not.
+
+        Raises `CallerGoneError` (the topic is missing) or `UnusableAddressError`
+        (it has no such partition, or this producer may not see it), both permanent;
+        any other failure (the broker did not answer) is worth retrying.
         """
-        if time.monotonic() - self._seen.get(to.topic, -self._recheck) < self._recheck:
-            return True
-        if to.topic not in self._asking:
-            self._asking[to.topic] = asyncio.ensure_future(self._ask(to.topic))
-        return await asyncio.shield(self._asking[to.topic])
+        partitions = await self._partitions(to.topic)
+        if partitions == 0:
+            raise CallerGoneError(f"reply topic {to.topic} no longer exists")
+        if not 0 <= to.partition < partitions:
+            raise UnusableAddressError(
+                f"reply topic {to.topic} has no partition {to.partition} (it has {partitions})"
+            )
 
-    async def _ask(self, topic: str) -> bool:
+    async def _partitions(self, topic: str) -> int:
+        now = time.monotonic()
+        self._forget(now)
+        known = self._known.get(topic)
+        if known is not None:
+            known.used = now
+            self._known.move_to_end(topic)
+            if now - known.at < (self._recheck if known.partitions else self._missing_for):
+                return known.partitions
+        if topic not in self._asking:
+            self._asking[topic] = asyncio.ensure_future(self._ask(topic))
+        return await asyncio.shield(self._asking[topic])
+
+    async def _ask(self, topic: str) -> int:
         try:
-            exists = await self._topic_exists(topic)
+            partitions = await _partition_count(self._producer, topic)
         finally:
             del self._asking[topic]
-        if exists:
-            self._seen[topic] = time.monotonic()
-        else:
-            self._seen.pop(topic, None)
-        return exists
+        now = time.monotonic()
+        self._known.pop(topic, None)
+        self._known[topic] = _Answer(now, partitions, now)
+        return partitions
+
+    def _forget(self, now: float) -> None:
+        dropped: list[str] = []
+        while self._known:
+            topic, answer = next(iter(self._known.items()))
+            if now - answer.used <= FORGET_AFTER and len(self._known) <= MAX_KNOWN_TOPICS:
+                break
+            del self._known[topic]
+            dropped.append(topic)
+        self._untracked.update(dropped)
+        if self._untracked and now - self._last_untrack >= UNTRACK_EVERY:
+            self._last_untrack = now
+            _untrack(self._producer, self._untracked)
+            self._untracked.clear()
 
     async def enqueue(self, to: ReplyAddress, cid: str, reply: ReplyRecord) -> Awaitable[Any]:
         """Hand one record to the producer; await the result to know it was written."""
@@ -90,10 +169,9 @@ class ReplySender:
     async def send(self, to: ReplyAddress, cid: str, replies: Sequence[ReplyRecord]) -> None:
         """Produce ``replies`` in order and wait until the broker acknowledged all.
 
-        Raises `CallerGoneError` (not worth retrying) when the reply topic is gone.
+        Raises what `check` raises first.
         """
-        if not await self.reachable(to):
-            raise CallerGoneError(f"reply topic {to.topic} no longer exists")
+        await self.check(to)
         deliveries = [await self.enqueue(to, cid, reply) for reply in replies]
         await asyncio.gather(*deliveries)
 
@@ -102,3 +180,41 @@ class ReplySender:
     ) -> None:
         """Produce a dead letter and wait for the broker's acknowledgement."""
         await self._producer.send_and_wait(topic, value, key=key, headers=headers)
+
+
+async def _partition_count(producer: AIOKafkaProducer, topic: str) -> int:
+    """How many partitions ``topic`` has (0: it does not exist), from one metadata request.
+
+    Raises `UnusableAddressError` when the producer is not authorized to see it, and
+    `KafkaError` when the broker gives no answer.
+    """
+    client = producer.client
+    node = client.get_random_node()
+    if node is None:
+        raise KafkaError("no broker known to ask for the metadata of a reply topic")
+    request = MetadataRequest([topic], allow_auto_topic_creation=False)
+    response = await client.send(node, request)
+    for found in response.to_object()["topics"]:
+        if found["topic"] != topic:
+            continue
+        code = found["error_code"]
+        if code == UnknownTopicOrPartitionError.errno:
+            return 0
+        if code == TopicAuthorizationFailedError.errno:
+            raise UnusableAddressError(f"not authorized to write reply topic {topic}")
+        if code == InvalidTopicError.errno:
+            raise UnusableAddressError(f"{topic!r} is not a valid topic name")
+        if code != 0:
+            raise KafkaError(f"metadata of reply topic {topic}: error code {code}")
+        return len(found["partitions"])
+    return 0
+
+
+def _untrack(producer: AIOKafkaProducer, topics: Iterable[str]) -> None:
+    """Stop refreshing the metadata of ``topics``: aiokafka's producer tracks every topic it
+    ever wrote, so one per caller would grow without bound (an empty set means "all")."""
+    client = producer.client
+    tracked: set[str] = set(client._topics)
+    keep = tracked.difference(topics)
+    if keep and keep != tracked:
+        client.set_topics(keep)

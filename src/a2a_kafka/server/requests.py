@@ -41,7 +41,12 @@ from google.protobuf.json_format import MessageToDict
 from a2a_kafka.server import router
 from a2a_kafka.server.dead_letters import dead_letter_headers
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
-from a2a_kafka.server.replies import CallerGoneError, ReplyRecord, ReplySender
+from a2a_kafka.server.replies import (
+    CallerGoneError,
+    ReplyRecord,
+    ReplySender,
+    UnusableAddressError,
+)
 from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
 from a2a_kafka.server.started import STARTED_HOOK
 from a2a_kafka.server.stats import HandlerStats
@@ -119,18 +124,32 @@ class RequestProcessor:
             return
         request = _Request(record.value, meta.correlation_id, meta.reply_to, meta.deadline)
         try:
-            if not await self.replies.reachable(request.to):
-                raise CallerGoneError(f"reply topic {request.to.topic} no longer exists")
+            await self._retrying("checking the reply topic", lambda: self.replies.check(request.to))
             await self._answer(request, meta)
         except CallerGoneError as exc:
             self.stats.caller_gone += 1
             logger.info("%s: skipped, its caller is gone (%s)", where, exc)
+        except UnusableAddressError as exc:
+            self.stats.unroutable += 1
+            logger.warning("%s: unusable reply address, dead-lettered: %s", where, exc)
+            await self._dead_letter(record, exc, 1)
         except RetriesExhaustedError as exc:
             logger.error("%s: dead-lettered: %s", where, exc)
             await self._dead_letter(record, exc.last, exc.attempts)
         except Exception as exc:
             logger.exception("%s: unexpected failure, dead-lettered", where)
+            await self._tell_failure(request, exc)
             await self._dead_letter(record, exc, 1)
+
+    async def _tell_failure(self, request: _Request, exc: Exception) -> None:
+        """Best effort: the caller gets an internal error instead of its timeout."""
+        body = _error_body(request.cid, f"the request could not be processed: {exc!r}"[:500])
+        try:
+            await self.replies.send(
+                request.to, request.cid, [ReplyRecord(ReplyKind.RESULT, 0, body)]
+            )
+        except Exception as failure:
+            logger.warning("error reply %s not produced: %r", request.cid, failure)
 
     async def _answer(self, request: _Request, meta: Any) -> None:
         try:
@@ -165,6 +184,8 @@ class RequestProcessor:
         if request.value is not None and len(request.value) > self.settings.max_request_bytes:
             error = InvalidRequestError(message="Payload too large")
             raise router.RejectedError(request.cid, error)
+        if meta.malformed is not None:
+            raise router.RejectedError(request.cid, InvalidRequestError(message=meta.malformed))
         return router.parse(request.value, meta, self.settings.build_context)
 
     def _message_key(self, call: router.Call, meta: Any) -> MessageKey | None:
@@ -219,46 +240,57 @@ class RequestProcessor:
                 await self._record(key, _outcome(body))
 
     async def _stream(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
-        records: list[ReplyRecord] = []
-        deliveries: list[Awaitable[Any]] = []
+        """Produce each event as it happens; only records not acknowledged yet are kept.
+
+        Those are produced again at the end (the client drops what it has).
+        """
+        unacked: dict[int, tuple[ReplyRecord, asyncio.Future[Any] | None]] = {}
+        count = 0
+        last: dict[str, Any] | None = None
         task_id: str | None = None
-        failed = False
         async for raw in router.stream(self.handler, call):
             if key is not None and call.context.state.get(CLAIM_LOST):
                 break  # the instance that took the message over answers (below)
-            body = self._explained(call, raw) if not records else raw
-            records.append(ReplyRecord(ReplyKind.EVENT, len(records), body))
+            body = self._explained(call, raw) if count == 0 else raw
+            record = ReplyRecord(ReplyKind.EVENT, count, body)
+            count, last = count + 1, body
             noting = key is not None and not self.settings.reports_start  # else the hook did
             if task_id is None and (task_id := _task_id(body)) is not None and noting:
                 assert key is not None
                 await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
-            try:  # live: the caller sees each event as it happens
-                deliveries.append(await self.replies.enqueue(request.to, request.cid, records[-1]))
-            except Exception as exc:
-                failed = True
-                logger.warning("reply %s #%d not produced: %r", request.cid, len(records), exc)
+            unacked[record.sequence] = (record, await self._enqueue_live(request, record))
+            _drop_acknowledged(unacked)
         if key is not None and call.context.state.get(CLAIM_LOST):
-            await asyncio.gather(*deliveries, return_exceptions=True)
+            pending = [delivery for _, delivery in unacked.values() if delivery is not None]
+            await asyncio.gather(*pending, return_exceptions=True)
             await self._answer_from_owner(call, request, key)
             return
-        records.append(ReplyRecord(ReplyKind.END, len(records), None))
-        if not failed:
-            try:
-                deliveries.append(await self.replies.enqueue(request.to, request.cid, records[-1]))
-            except Exception:
-                failed = True
-        results = await asyncio.gather(*deliveries, return_exceptions=True)
+        end = ReplyRecord(ReplyKind.END, count, None)
+        unacked[end.sequence] = (end, await self._enqueue_live(request, end))
+        pending = [delivery for _, delivery in unacked.values() if delivery is not None]
+        await asyncio.gather(*pending, return_exceptions=True)
+        _drop_acknowledged(unacked)
         try:
-            if failed or any(isinstance(r, Exception) for r in results):
-                await self._reply(request, records)  # all of it again: the client drops dupes
+            if unacked:
+                await self._reply(request, [record for record, _ in unacked.values()])
         finally:  # after the reply (a crash before it leaves a terminal task), even if it failed
             if key is not None:
-                await self._record(key, await self._final_outcome(call, records[:-1], task_id))
+                await self._record(key, await self._final_outcome(call, last, task_id))
+
+    async def _enqueue_live(
+        self, request: _Request, record: ReplyRecord
+    ) -> asyncio.Future[Any] | None:
+        """The record's delivery; None (logged) when it could not even be handed over."""
+        try:
+            delivery = await self.replies.enqueue(request.to, request.cid, record)
+        except Exception as exc:
+            logger.warning("reply %s #%d not produced: %r", request.cid, record.sequence, exc)
+            return None
+        return asyncio.ensure_future(delivery)
 
     async def _final_outcome(
-        self, call: router.Call, records: list[ReplyRecord], task_id: str | None
+        self, call: router.Call, last: dict[str, Any] | None, task_id: str | None
     ) -> Outcome:
-        last = records[-1].body if records else None
         if last is None or "error" in last:
             return _outcome(last or _error_body(call.request_id, "the stream ended empty"))
         return await self._task_outcome(call, task_id) or _outcome(last)
@@ -464,6 +496,13 @@ def _outcome(body: dict[str, Any]) -> Outcome:
 
 def _error_body(request_id: str | int | None, message: str) -> dict[str, Any]:
     return build_error_response(request_id, InternalError(message=message))
+
+
+def _drop_acknowledged(unacked: dict[int, tuple[ReplyRecord, asyncio.Future[Any] | None]]) -> None:
+    for sequence, (_, delivery) in list(unacked.items()):
+        acknowledged = delivery is not None and delivery.done() and not delivery.cancelled()
+        if acknowledged and delivery is not None and delivery.exception() is None:
+            del unacked[sequence]
 
 
 def _task_id(body: dict[str, Any]) -> str | None:

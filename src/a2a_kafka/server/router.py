@@ -95,6 +95,9 @@ def parse(value: bytes | None, meta: RequestMeta, build_context: ContextBuilder)
         body = json.loads(value or b"")
     except (ValueError, UnicodeDecodeError) as exc:
         raise RejectedError(meta.correlation_id, JSONParseError(message=str(exc))) from None
+    except RecursionError:
+        message = "the request is nested too deeply"
+        raise RejectedError(meta.correlation_id, InvalidRequestError(message=message)) from None
     if not isinstance(body, dict):
         raise RejectedError(meta.correlation_id, InvalidRequestError(message="not an object"))
     request_id = body.get("id", meta.correlation_id)

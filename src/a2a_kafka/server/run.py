@@ -1,4 +1,10 @@
-"""Run servers until SIGTERM or SIGINT, then shut them down gracefully."""
+"""Run servers until SIGTERM or SIGINT, then shut them down gracefully.
+
+A service that can fail while running (a `KafkaConsumerHandler`, or anything with
+``wait_failed()``) is watched: when one fails, every service is closed and the
+failure is raised as `BrokerError`, so ``a2a-kafka serve`` exits non-zero with the
+reason instead of staying up doing nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import logging
 import signal
 from collections.abc import Callable, Iterable
 from typing import Protocol
+
+from a2a_kafka.errors import BrokerError
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +50,33 @@ async def serve_until_signal(
             started.append(service)
         if on_started is not None:
             on_started()
-        await stop.wait()
+        failure = await _first_failure(started, stop)
+        if failure is not None:
+            raise failure
         logger.info("signal received: draining %d service(s)", len(started))
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
         await asyncio.gather(*(s.aclose() for s in reversed(started)))
+
+
+async def _first_failure(services: list[Service], stop: asyncio.Event) -> BrokerError | None:
+    """Wait for ``stop`` or the first service failure; that failure, as `BrokerError`."""
+    watched = [
+        asyncio.ensure_future(wait())
+        for service in services
+        if (wait := getattr(service, "wait_failed", None)) is not None
+    ]
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        done, _ = await asyncio.wait({stopped, *watched}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in (stopped, *watched):
+            waiter.cancel()
+    failed = [w.result() for w in watched if w in done and not w.cancelled()]
+    if not failed:
+        return None
+    reason = failed[0]
+    return (
+        reason if isinstance(reason, BrokerError) else BrokerError(f"stopped serving: {reason!r}")
+    )

@@ -52,6 +52,9 @@ class HandlerStats:
     paused: int = 0
     """Times fetching was paused because ``max_in_flight`` requests were running."""
 
+    loop_failures: int = 0
+    """Polls of the consume loop that failed (logged, retried with backoff)."""
+
     def snapshot(self, in_flight: int) -> HandlerStats:
         """A copy, with the current ``in_flight``."""
         return replace(self, in_flight=in_flight)

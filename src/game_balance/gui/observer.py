@@ -60,6 +60,8 @@ class WireObserver:
         self._consumer: AIOKafkaConsumer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._task: asyncio.Task[None] | None = None
+        self.skipped = 0
+        """Records that could not be shown (logged and skipped)."""
         self.ready = asyncio.Event()
         """Set once every watched request topic is assigned (positioned at its end)."""
 
@@ -122,6 +124,11 @@ class WireObserver:
                 )
                 await self._disconnect()
                 await asyncio.sleep(RETRY_S)
+            except Exception as exc:  # supervised: logged at once, restarted after a pause
+                logger.exception("wire observer failed; restarting")
+                self._set_status("down", f"wire observer failed: {exc!r}")
+                await self._disconnect()
+                await asyncio.sleep(RETRY_S)
 
     async def _connect(self) -> None:
         options = self.config.client_options()
@@ -160,9 +167,19 @@ class WireObserver:
             )
             for record in records:
                 self._positions[TopicPartition(record.topic, record.partition)] = record.offset + 1
-                for row in self.correlator.add(record):
-                    self._publish(row)
-                    self._want_reply_partition(row)
+                try:  # any bytes: a record that cannot be shown is skipped, not fatal
+                    for row in self.correlator.add(record):
+                        self._publish(row)
+                        self._want_reply_partition(row)
+                except Exception:
+                    self.skipped += 1
+                    logger.warning(
+                        "wire observer skipped %s/%d@%d",
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        exc_info=True,
+                    )
             for row in self.correlator.flush():
                 self._publish(row)
             if self._wanted_replies or time.monotonic() >= next_discovery:

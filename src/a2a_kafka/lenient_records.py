@@ -1,0 +1,144 @@
+"""aiokafka reading any record: header keys that are not UTF-8 no longer stop a consumer.
+
+aiokafka decodes each record header key as strict UTF-8 while a fetched batch is
+iterated. One key that is not UTF-8 makes every ``getmany()`` that reaches it raise
+`UnicodeDecodeError`, before any record of the fetch is returned: the consumer can
+never pass that offset, whatever its owner does.
+
+`install()` (called on ``import a2a_kafka``) replaces the ``MemoryRecords`` aiokafka's
+fetcher wraps each fetched partition in. Batches are read by aiokafka's own fast
+reader as before; only when it fails to decode a record of a batch is that batch read
+again by `LenientBatch`, aiokafka's pure-Python reader with header keys decoded with
+``errors="replace"``, resuming after the records already returned. A key that is not
+UTF-8 therefore arrives with U+FFFD (`NOT_UTF8`) where its bad bytes were; the value,
+the key, header values, offsets and every other record of the fetch are unchanged.
+Consumers of this project treat such a header as malformed (see ``docs/reliability.md``).
+
+On an aiokafka upgrade: compare `_LenientBatchReader._read_msg` with aiokafka's
+``_DefaultRecordBatchPy._read_msg`` (it is that method but for the key decoding);
+``tests/unit/test_lenient_records.py`` fails if aiokafka's fast reader stops raising
+on such a key (then this module may go) or the fallback stops reading the batch.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from aiokafka.consumer import fetcher
+from aiokafka.errors import CorruptRecordException
+from aiokafka.record.default_records import _DefaultRecordBatchPy, _DefaultRecordPy
+from aiokafka.record.memory_records import MemoryRecords
+from aiokafka.record.util import decode_varint
+
+from a2a_kafka.wire import NOT_UTF8
+
+__all__ = ["NOT_UTF8", "LenientMemoryRecords", "install"]
+
+
+_LENGTH = struct.Struct(">i")
+_LOG_OVERHEAD = 12  # base offset (8 bytes) and length (4) before every batch
+
+
+def install() -> None:
+    """Make aiokafka's consumers read batches with `LenientMemoryRecords`. Idempotent."""
+    fetcher.MemoryRecords = LenientMemoryRecords
+
+
+class LenientMemoryRecords:
+    """aiokafka's ``MemoryRecords`` of one fetched partition, yielding `LenientBatch`-es."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._fast: Any = MemoryRecords(data)
+        self._pos = 0
+
+    def size_in_bytes(self) -> int:
+        return int(self._fast.size_in_bytes())
+
+    def has_next(self) -> bool:
+        return bool(self._fast.has_next())
+
+    def next_batch(self) -> Any:
+        batch = self._fast.next_batch()
+        if batch is None:
+            return None
+        start = self._pos
+        self._pos = start + _LOG_OVERHEAD + _LENGTH.unpack_from(self._data, start + 8)[0]
+        if batch.magic < 2:  # formats v0 and v1 have no headers
+            return batch
+        return LenientBatch(batch, memoryview(self._data)[start : self._pos])
+
+
+class LenientBatch:
+    """A v2 record batch: aiokafka's fast reader, else the lenient one from where it failed."""
+
+    def __init__(self, fast: Any, raw: memoryview) -> None:
+        self._fast = fast
+        self._raw = raw
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fast, name)
+
+    def __next__(self) -> Any:  # aiokafka reads a control batch's one record with next()
+        return next(self._fast)
+
+    def __iter__(self) -> Iterator[Any]:
+        returned = 0
+        try:
+            for record in self._fast:
+                yield record
+                returned += 1
+            return
+        except UnicodeDecodeError:
+            pass
+        for index, record in enumerate(_LenientBatchReader(self._raw)):
+            if index >= returned:
+                yield record
+
+
+class _LenientBatchReader(_DefaultRecordBatchPy):  # type: ignore[misc]
+    """aiokafka's pure-Python batch reader; `_read_msg` is its own but for the key decoding."""
+
+    def _read_msg(
+        self, decode_varint: Callable[[bytearray, int], tuple[int, int]] = decode_varint
+    ) -> _DefaultRecordPy:
+        buffer = self._buffer
+        start: int = self._pos  # type: ignore[has-type]
+        length, pos = decode_varint(buffer, start)
+        start_pos = pos
+        _, pos = decode_varint(buffer, pos)  # attributes: unused
+        ts_delta, pos = decode_varint(buffer, pos)
+        if self.timestamp_type == self.LOG_APPEND_TIME:
+            timestamp = self.max_timestamp
+        else:
+            timestamp = self.first_timestamp + ts_delta
+        offset_delta, pos = decode_varint(buffer, pos)
+        key, pos = _nullable_bytes(buffer, pos)
+        value, pos = _nullable_bytes(buffer, pos)
+        header_count, pos = decode_varint(buffer, pos)
+        if header_count < 0:
+            raise CorruptRecordException(f"Found invalid number of record headers {header_count}")
+        headers: list[tuple[str, bytes | None]] = []
+        for _ in range(header_count):
+            h_key_len, pos = decode_varint(buffer, pos)
+            if h_key_len < 0:
+                raise CorruptRecordException(f"Invalid negative header key size {h_key_len}")
+            h_key = buffer[pos : pos + h_key_len].decode("utf-8", errors="replace")
+            h_value, pos = _nullable_bytes(buffer, pos + h_key_len)
+            headers.append((h_key, h_value))
+        if pos - start_pos != length:
+            raise CorruptRecordException(
+                f"Invalid record size: expected {length} bytes, read {pos - start_pos}"
+            )
+        self._pos = pos
+        offset = self.base_offset + offset_delta
+        return _DefaultRecordPy(offset, timestamp, self.timestamp_type, key, value, headers)
+
+
+def _nullable_bytes(buffer: bytearray, pos: int) -> tuple[bytes | None, int]:
+    size, pos = decode_varint(buffer, pos)
+    if size < 0:
+        return None, pos
+    return bytes(buffer[pos : pos + size]), pos + size
