@@ -115,6 +115,11 @@ class KafkaConfig:
     stream_idle_timeout: float = 60.0
     """Longest wait, in seconds, for the next event of a stream before it times out."""
 
+    caller_id: str | None = None
+    """This caller's identity in request headers (``a2a-kafka-caller-id``), which scopes
+    message-id dedupe on the server. Default: the caller's private reply topic, unique
+    per process; set a stable one to have a restarted caller's retries deduplicated."""
+
     producer_options: Mapping[str, Any] = field(default_factory=dict)
     """Extra ``AIOKafkaProducer`` keyword arguments; they override the library's."""
 
@@ -139,7 +144,7 @@ class KafkaConfig:
 
         ``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_CLIENT_ID``, ``A2A_KAFKA_TOPIC_PREFIX``,
         ``A2A_KAFKA_PARTITIONS``, ``A2A_KAFKA_REPLICATION_FACTOR``,
-        ``A2A_KAFKA_REQUEST_TIMEOUT``, ``A2A_KAFKA_STREAM_IDLE_TIMEOUT``,
+        ``A2A_KAFKA_REQUEST_TIMEOUT``, ``A2A_KAFKA_STREAM_IDLE_TIMEOUT``, ``A2A_KAFKA_CALLER_ID``,
         ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_MECHANISM`` (``AWS_MSK_IAM`` with
         ``AWS_REGION`` for MSK IAM), ``KAFKA_SASL_USERNAME``,
         ``KAFKA_SASL_PASSWORD``, ``KAFKA_SSL_CAFILE``, ``KAFKA_SSL_CERTFILE``,
@@ -217,6 +222,7 @@ _ENV_FIELDS: tuple[tuple[str, str, type], ...] = (
     ("replication_factor", "A2A_KAFKA_REPLICATION_FACTOR", int),
     ("request_timeout", "A2A_KAFKA_REQUEST_TIMEOUT", float),
     ("stream_idle_timeout", "A2A_KAFKA_STREAM_IDLE_TIMEOUT", float),
+    ("caller_id", "A2A_KAFKA_CALLER_ID", str),
 )
 
 

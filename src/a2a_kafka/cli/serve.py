@@ -11,6 +11,12 @@ authenticate; the agents' own calls to each other send ``A2A_KAFKA_BEARER_TOKEN`
 ``A2A_KAFKA_API_KEY`` (`a2a_kafka.auth.StaticCredentials.from_env`). Cards are signed
 with ``A2A_KAFKA_CARD_SIGNING_KEY_FILE`` and checked with ``A2A_KAFKA_CARD_KEYS_FILE``
 (`a2a_kafka.auth.cards`).
+
+Every instance of an agent shares its task state (tasks, dedupe claims), so any
+instance answers every task operation and nothing runs twice: by default a SQLite
+file in the agent's state folder, which every process on this machine shares;
+across machines ``--state postgresql://...`` (or ``A2A_KAFKA_STATE_URL``), the same
+on every instance. See `a2a_kafka.cluster.database`.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from a2a_kafka.auth import AuthPolicy
 from a2a_kafka.auth.cards import caller_options, signer_from_env
 from a2a_kafka.cli.common import Subparsers, cluster_config
 from a2a_kafka.client.connect import KafkaClients
+from a2a_kafka.cluster import SharedTaskState
+from a2a_kafka.cluster.database import STATE_URL_ENV
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.server.run import serve_until_signal
 from a2a_kafka.telemetry.metrics import MetricsEndpoint
@@ -54,6 +62,13 @@ def register(subparsers: Subparsers) -> None:
         help="serve Prometheus metrics on PORT (/metrics; needs the telemetry extra)",
     )
     parser.add_argument("--metrics-host", default="0.0.0.0", help="interface of --metrics-port")
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        help=f"the task state every instance shares: postgresql://user:pw@host/db across "
+        f"machines, or a SQLite file path (default: ${STATE_URL_ENV}, else the agent's file "
+        "in the state folder, shared by the processes of this machine)",
+    )
     parser.set_defaults(handler=_serve)
 
 
@@ -75,10 +90,11 @@ async def _serve(args: argparse.Namespace) -> int:
         for offset, name in enumerate(names):
             url = f"http://{args.host}:{args.port + offset}/"
             http = [jsonrpc_interface(url)] if args.transport == "both" else []
+            state = await stack.enter_async_context(SharedTaskState.open(config, name, args.state))
             server = KafkaAgentServer(
                 name,
                 build_executor(name, data, connector),
-                config,
+                state,
                 also_at=http,
                 auth=auth,
                 card_signer=signer_from_env(),
@@ -88,6 +104,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 services.append(_http(server, args.host, args.port + offset))
             for interface in server.card.supported_interfaces:
                 print(f"{name:8} {interface.url}", flush=True)
+            print(f"{name:8} state {_shown(state.url)} ({state.fingerprint})", flush=True)
         if args.metrics_port is not None:
             services.append(_metrics(args, config, services))
         await serve_until_signal(services, on_started=_say_serving)
@@ -125,3 +142,10 @@ def _http(server: KafkaAgentServer, host: str, port: int) -> AppServer:
         *create_jsonrpc_routes(server.request_handler, "/"),
     ]
     return AppServer(Starlette(routes=routes), host, port)
+
+
+def _shown(url: str) -> str:
+    """``url`` without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

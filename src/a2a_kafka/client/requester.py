@@ -199,6 +199,7 @@ class Requester:
             reply_to=self._reply_to,
             deadline=deadline,
             service_parameters=service_parameters,
+            caller_id=self.config.caller_id or self._reply_to.topic,
         )
         key = request_key(method, params)
         assert self._producer is not None

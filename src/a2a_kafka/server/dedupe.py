@@ -4,17 +4,21 @@ Kafka delivers a request at least once: after a crash or a rebalance the
 uncommitted requests are delivered again, and a caller may itself send the
 same message again (a retry after a timeout, a restarted client). Before
 running the agent, the handler *claims* the message in a `DedupeStore`, keyed
-by (agent, caller, A2A message id); what the claim finds decides:
+by (agent, user, caller id, A2A message id); what the claim finds decides:
 
-- ``new``: nobody ran it: run the agent, then `complete` the claim with the
-  JSON-RPC outcome (``{"result": ...}`` or ``{"error": ...}``) before the
-  reply is produced.
+- ``new``: nobody ran it: run the agent, reply, then `complete` the claim with
+  the JSON-RPC outcome (``{"result": ...}`` or ``{"error": ...}``); if the
+  instance dies in between, the task it left is terminal and is the outcome.
 - ``done``: re-send the recorded outcome; the agent does not run.
 - ``running``: another delivery is running it on an instance that is alive
   (its lease is fresh): wait for it to finish, then re-send its outcome.
-- ``abandoned``: the instance that ran it died (its lease ran out). The agent
-  may have done part of the work, so it is not run again: the caller gets an
-  explicit error naming the task, and can recover it with ``GetTask``.
+- ``abandoned``: the instance that ran it died (its lease ran out). If the
+  agent had started (the claim names its task), it may have done part of the
+  work, so it is not run again: the task is marked FAILED and the caller gets
+  an explicit error naming the task (see `a2a_kafka.server.requests`). If it
+  never started, the claim is taken over and the message runs.
+
+A claim names a task (`note_task`) exactly when the agent started on it.
 
 Claims expire after ``ttl`` seconds (then a message id may run again). Each
 instance keeps the leases of its running claims fresh (`heartbeat`).
@@ -29,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -44,16 +49,19 @@ Outcome = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class MessageKey:
-    """Which message: one agent, one caller (owner scope), one A2A message id."""
+    """Which message: one agent, one user (the tasks' owner scope), one A2A message id,
+    from one caller (the ``a2a-kafka-caller-id`` header; two callers that reuse a
+    message id are two messages)."""
 
     agent: str
     scope: str
     message_id: str
+    caller: str = ""
 
     @property
     def digest(self) -> str:
         """A fixed-length primary key for any lengths of the parts."""
-        raw = json.dumps([self.agent, self.scope, self.message_id]).encode()
+        raw = json.dumps([self.agent, self.scope, self.message_id, self.caller]).encode()
         return hashlib.sha256(raw).hexdigest()
 
 
@@ -67,7 +75,19 @@ class Claim:
     owner: str | None = None
     """The instance that holds or held the claim (not for ``new``)."""
     task_id: str | None = None
-    """The task the first run created, when it was recorded."""
+    """The task the first run created: set once the agent started."""
+    context_id: str = ""
+    """That task's context."""
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonedClaim:
+    """A running claim whose owner's lease ran out."""
+
+    key: MessageKey
+    owner: str
+    task_id: str | None
+    context_id: str = ""
 
 
 class DedupeStore(Protocol):
@@ -83,8 +103,11 @@ class DedupeStore(Protocol):
         """The current state of ``key`` (``new`` when unknown or expired)."""
         ...
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
-        """Record the task a running claim created."""
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
+        """Record the task a running claim created; False if the claim is not ``owner``'s
+        any more (another instance took it over: the agent must not start here)."""
         ...
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
@@ -99,6 +122,18 @@ class DedupeStore(Protocol):
         """Keep the leases of ``owner``'s running claims fresh; purge expired claims."""
         ...
 
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        """Running claims whose owner's lease ran out (oldest first)."""
+        ...
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        """Make an abandoned claim ``owner``'s, to run it again; False if no longer abandoned."""
+        ...
+
+    async def release(self, key: MessageKey) -> bool:
+        """Forget an abandoned claim (its message may run again); False if no longer abandoned."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -109,6 +144,7 @@ class _Entry:
     expires_at: float
     outcome: Outcome | None = None
     task_id: str | None = None
+    context_id: str = ""
 
 
 class MemoryDedupeStore:
@@ -138,12 +174,16 @@ class MemoryDedupeStore:
         if entry is None or entry.expires_at < time.time():
             self._entries.pop(key.digest, None)
             return Claim("new")
-        return Claim(entry.state, entry.outcome, entry.owner, entry.task_id)
+        return Claim(entry.state, entry.outcome, entry.owner, entry.task_id, entry.context_id)
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
         entry = self._entries.get(key.digest)
-        if entry is not None and entry.owner == owner:
-            entry.task_id = task_id
+        if entry is None or entry.owner != owner:
+            return False
+        entry.task_id, entry.context_id = task_id, context_id
+        return True
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
         entry = self._entries.get(key.digest)
@@ -157,6 +197,15 @@ class MemoryDedupeStore:
         for digest in [d for d, e in self._entries.items() if e.expires_at < now]:
             del self._entries[digest]
 
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        return []  # one process: its claims die with it
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        return False
+
+    async def release(self, key: MessageKey) -> bool:
+        return False
+
     async def aclose(self) -> None:
         return None
 
@@ -164,7 +213,7 @@ class MemoryDedupeStore:
 _metadata = sa.MetaData()
 
 
-def dedupe_table(name: str = "a2a_kafka_dedupe") -> sa.Table:
+def dedupe_table(name: str = "a2a_kafka_claims") -> sa.Table:
     """The claims table (created by `DatabaseDedupeStore.start`)."""
     existing = _metadata.tables.get(name)
     if existing is not None:
@@ -174,10 +223,13 @@ def dedupe_table(name: str = "a2a_kafka_dedupe") -> sa.Table:
         _metadata,
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("agent", sa.Text, nullable=False),
+        sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("caller", sa.Text, nullable=False),
         sa.Column("message_id", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(64), nullable=False),
         sa.Column("task_id", sa.Text),
+        sa.Column("context_id", sa.Text),
         sa.Column("lease_until", sa.Float, nullable=False),
         sa.Column("expires_at", sa.Float, nullable=False, index=True),
         sa.Column("outcome", sa.Text),
@@ -200,8 +252,8 @@ class DatabaseDedupeStore:
         engine: AsyncEngine,
         *,
         ttl: float = 24 * 3600.0,
-        lease: float = 15.0,
-        table_name: str = "a2a_kafka_dedupe",
+        lease: float = 10.0,
+        table_name: str = "a2a_kafka_claims",
     ) -> None:
         self.engine = engine
         self.ttl = ttl
@@ -215,14 +267,15 @@ class DatabaseDedupeStore:
     async def claim(self, key: MessageKey, owner: str) -> Claim:
         now = time.time()
         t = self.table
-        async with self.engine.begin() as conn:
-            await conn.execute(sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < now))
         try:
-            async with self.engine.begin() as conn:
+            async with self.engine.begin() as conn:  # one transaction: drop expired, insert
+                await conn.execute(sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < now))
                 await conn.execute(
                     sa.insert(t).values(
                         key=key.digest,
                         agent=key.agent,
+                        scope=key.scope,
+                        caller=key.caller,
                         message_id=key.message_id,
                         state="running",
                         owner=owner,
@@ -236,26 +289,32 @@ class DatabaseDedupeStore:
 
     async def look(self, key: MessageKey) -> Claim:
         t = self.table
-        query = sa.select(t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until)
+        query = sa.select(
+            t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until, t.c.context_id
+        )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query.where(t.c.key == key.digest))).first()
         if row is None:
             return Claim("new")
         state, owner, outcome, task_id = str(row[0]), str(row[1]), row[2], row[3]
-        task = str(task_id) if task_id else None
+        task, context = (str(task_id) if task_id else None), str(row[5] or "")
         if state == "done":
-            return Claim("done", json.loads(str(outcome)) if outcome else None, owner, task)
+            found = json.loads(str(outcome)) if outcome else None
+            return Claim("done", found, owner, task, context)
         alive = float(row[4]) >= time.time()
-        return Claim("running" if alive else "abandoned", None, owner, task)
+        return Claim("running" if alive else "abandoned", None, owner, task, context)
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
         t = self.table
         async with self.engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 sa.update(t)
-                .where(t.c.key == key.digest, t.c.owner == owner)
-                .values(task_id=task_id)
+                .where(t.c.key == key.digest, t.c.owner == owner, t.c.state == "running")
+                .values(task_id=task_id, context_id=context_id)
             )
+        return bool(result.rowcount)
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
         t = self.table
@@ -281,5 +340,81 @@ class DatabaseDedupeStore:
             )
             await conn.execute(sa.delete(t).where(t.c.expires_at < now))
 
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        t = self.table
+        query = (
+            sa.select(
+                t.c.agent,
+                t.c.scope,
+                t.c.message_id,
+                t.c.caller,
+                t.c.owner,
+                t.c.task_id,
+                t.c.context_id,
+            )
+            .where(t.c.state == "running", t.c.lease_until < time.time())
+            .order_by(t.c.lease_until)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            AbandonedClaim(
+                MessageKey(str(r[0]), str(r[1]), str(r[2]), str(r[3])),
+                str(r[4]),
+                str(r[5]) if r[5] else None,
+                str(r[6] or ""),
+            )
+            for r in rows
+        ]
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        now = time.time()
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(t)
+                .where(t.c.key == key.digest, t.c.state == "running", t.c.lease_until < now)
+                .values(owner=owner, lease_until=now + self.lease, task_id=None)
+            )
+        return bool(result.rowcount)
+
+    async def release(self, key: MessageKey) -> bool:
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.delete(t).where(
+                    t.c.key == key.digest, t.c.state == "running", t.c.lease_until < time.time()
+                )
+            )
+        return bool(result.rowcount)
+
     async def aclose(self) -> None:
         return None
+
+
+_identity = sa.Table(
+    "a2a_kafka_state",
+    sa.MetaData(),
+    sa.Column("slot", sa.Integer, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+)
+
+
+async def state_fingerprint(engine: AsyncEngine) -> str:
+    """The random id of this database, made by whichever instance came first.
+
+    Instances that find the same fingerprint share one state; two SQLite files
+    (or two PostgreSQL databases) have different ones.
+    """
+    async with engine.begin() as conn:
+        await conn.run_sync(_identity.metadata.create_all, tables=[_identity])
+    try:
+        async with engine.begin() as conn:
+            fresh = uuid.uuid4().hex[:16]
+            await conn.execute(sa.insert(_identity).values(slot=1, fingerprint=fresh))
+    except IntegrityError:
+        pass  # another instance made it first
+    async with engine.connect() as conn:
+        found: object = (await conn.execute(sa.select(_identity.c.fingerprint))).scalar_one()
+    return str(found)

@@ -22,6 +22,14 @@ Contract:
 - **Deadlines.** Requests whose caller's deadline has passed are skipped.
 - **Observability.** `stats` counts every outcome (`HandlerStats`); changes are
   logged every ``stats_interval`` seconds.
+- **Shared state.** The group consumer's client id advertises the fingerprint of
+  the instance's state (`a2a_kafka.server.state_check`); a group whose members
+  do not share one is logged loudly, and a task operation answered "not found"
+  then says why instead.
+- **Failover.** A killed instance leaves the group after ``session_timeout_ms``
+  (`GROUP_DEFAULTS`, 6 s, the broker's minimum); its claims count as abandoned
+  once their lease (10 s) ran out, and are decided by the next instance that
+  sees them (`RequestProcessor.sweep`, each heartbeat).
 - **Supervision.** The consume loop survives any failure of a poll: it is logged at
   once, counted (``loop_failures``) and retried with backoff; after `LOOP_RETRIES`
   in a row, or when no poll happened for `GIVE_UP_STUCK` seconds, the handler has
@@ -55,12 +63,18 @@ from a2a_kafka.errors import A2AKafkaError, BrokerError, ConfigurationError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
 from a2a_kafka.server.dead_letters import SECRET_HEADERS
-from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
+from a2a_kafka.server.dedupe import (
+    DatabaseDedupeStore,
+    DedupeStore,
+    MemoryDedupeStore,
+    state_fingerprint,
+)
 from a2a_kafka.server.housekeeping import keep_house
 from a2a_kafka.server.offsets import OffsetTracker
 from a2a_kafka.server.replies import ReplySender
-from a2a_kafka.server.requests import RequestProcessor, Settings
+from a2a_kafka.server.requests import InterruptTask, RequestProcessor, Settings
 from a2a_kafka.server.retry import RetryPolicy
+from a2a_kafka.server.state_check import StateCheck, client_id_with
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.telemetry.hooks import processing
 from a2a_kafka.topics import AgentTopics, ensure_topics
@@ -87,6 +101,16 @@ COMMIT_TIMEOUT = 10.0
 """Longest wait for one commit: aiokafka retries it until a coordinator answers, which
 is for ever while the broker is down. What was not committed is committed next time,
 or redelivered to the partition's next owner."""
+
+GROUP_DEFAULTS = {
+    "session_timeout_ms": 6000,
+    "heartbeat_interval_ms": 1000,
+    "retry_backoff_ms": 100,
+    "metadata_max_age_ms": 30000,
+}
+"""Group consumer settings chosen from the failover figures (docs/reliability.md): a
+killed instance leaves the group after 6 s (aiokafka's default is 10 s; the broker
+accepts 6 s at least by default); ``consumer_options`` override them."""
 
 
 class KafkaConsumerHandler:
@@ -115,6 +139,14 @@ class KafkaConsumerHandler:
             redelivered message (then the caller gets the task as it is).
         stats_interval: seconds between log lines with the changed `stats`; None: never.
         instance_id: this instance's name in dedupe claims; random by default.
+        state_fingerprint: the fingerprint of the task state this instance uses
+            (`a2a_kafka.server.state_check`); by default the dedupe database's, or
+            ``memory-<instance>`` for a `MemoryDedupeStore`.
+        reports_start: the executor reports its start (`a2a_kafka.server.started`).
+        rerun_interrupted: run again a message whose instance died mid-run (for
+            idempotent agents); default: never twice, its task is marked FAILED.
+        interrupt_task: marks the task of a cut-off run FAILED
+            (`a2a_kafka.cluster.interrupted.TaskInterrupter.fail`).
     """
 
     def __init__(
@@ -136,6 +168,10 @@ class KafkaConsumerHandler:
         instance_id: str | None = None,
         auth: AuthPolicy | None = None,
         card_signer: Callable[[AgentCard], AgentCard] | None = None,
+        state_fingerprint: str | None = None,
+        reports_start: bool = False,
+        rerun_interrupted: bool = False,
+        interrupt_task: InterruptTask | None = None,
     ) -> None:
         if auth is not None:
             if context_builder is not router.default_context:
@@ -164,7 +200,14 @@ class KafkaConsumerHandler:
             duplicate_wait=duplicate_wait,
             build_context=context_builder,
             secret_headers=SECRET_HEADERS | (auth.secret_headers if auth else frozenset()),
+            reports_start=reports_start,
+            rerun_interrupted=rerun_interrupted,
+            interrupt_task=interrupt_task,
+            state_conflict=lambda: self._state_check.conflict,
         )
+        self._fingerprint = state_fingerprint
+        self._state_check = StateCheck(config, agent, self.group_id)
+        self._checking: asyncio.Task[None] | None = None
         self._stats = HandlerStats()
         self._offsets = OffsetTracker()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -229,6 +272,11 @@ class KafkaConsumerHandler:
         return self._stats.snapshot(in_flight=len(self._tasks))
 
     @property
+    def state_conflict(self) -> str | None:
+        """Why this agent's instances do not share one task state; None while they do."""
+        return self._state_check.conflict
+
+    @property
     def assignment(self) -> frozenset[TopicPartition]:
         """The request-topic partitions this instance consumes now."""
         return frozenset(self._consumer.assignment()) if self._consumer else frozenset()
@@ -253,6 +301,7 @@ class KafkaConsumerHandler:
         await ensure_topics(self.config, topics)
         await self.dedupe.start()
         try:
+            fingerprint = await self._state_fingerprint()
             self._producer = AIOKafkaProducer(**self.config.producer_kwargs())
             await self._producer.start()
             self._processor = RequestProcessor(
@@ -264,7 +313,12 @@ class KafkaConsumerHandler:
                 stopping=lambda: self._stopping,
             )
             self._consumer = AIOKafkaConsumer(
-                **self.config.consumer_kwargs(group_id=self.group_id, auto_offset_reset="earliest")
+                **self.config.consumer_kwargs(
+                    group_id=self.group_id,
+                    auto_offset_reset="earliest",
+                    client_id=client_id_with(self.config.client_id, fingerprint),
+                    **GROUP_DEFAULTS,
+                )
             )
             await self._consumer.start()
             await _until_listed(self._consumer, self.topics.requests)
@@ -281,9 +335,11 @@ class KafkaConsumerHandler:
                     lambda: self.stats,
                     self._stats_interval,
                     self._check_health,
+                    sweep=self._processor.sweep,
                 )
             )
             self._housekeeping.add_done_callback(self._housekeeping_ended)
+            self._checking = asyncio.create_task(self._state_check.run())
             await self._wait_assigned(assigned)
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
@@ -295,6 +351,13 @@ class KafkaConsumerHandler:
             if isinstance(exc, KafkaError):
                 raise BrokerError(f"agent {self.agent!r} cannot start on Kafka: {exc!r}") from exc
             raise
+
+    async def _state_fingerprint(self) -> str:
+        if self._fingerprint is not None:
+            return self._fingerprint
+        if isinstance(self.dedupe, DatabaseDedupeStore):
+            return await state_fingerprint(self.dedupe.engine)
+        return f"memory-{self.instance_id[:12]}"
 
     async def _wait_assigned(self, assigned: asyncio.Event) -> None:
         assert self._loop_task is not None
@@ -445,11 +508,12 @@ class KafkaConsumerHandler:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await close_quietly(f"{self.agent}'s consumer", self._consumer.stop)
             self._consumer = None
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._housekeeping
-            self._housekeeping = None
+        for chore in (self._housekeeping, self._checking):
+            if chore is not None:
+                chore.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await chore
+        self._housekeeping = self._checking = None
         if self._producer is not None:
             await close_quietly(f"{self.agent}'s producer", self._producer.stop)
             self._producer = None
