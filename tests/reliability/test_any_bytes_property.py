@@ -37,6 +37,7 @@ from serving import Served, message, serve
 
 from a2a_kafka import KafkaConfig, KafkaTaskEventStream, KafkaTransport, Requester
 from a2a_kafka.client.replies import PendingReplies
+from a2a_kafka.errors import UnauthenticatedError
 from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.topics import AgentTopics
@@ -295,6 +296,8 @@ async def test_arbitrary_records_stop_nothing_and_addressed_requests_are_answere
         reply = await world.transport.send_message(message("work 0"), context=world.context)
         assert reply.task.id
     if world.context is not None:  # requires credentials: only the normal requests ran
+        with pytest.raises(UnauthenticatedError):  # a well-formed call without them: refused
+            await world.transport.send_message(message("no credentials"), context=None)
         assert world.served.agent.executions == world.normal_sent + 1
         assert world.served.server.stats.unauthenticated > 0
     assert json.dumps(world.served.server.stats.as_dict())  # printed on failure by pytest
