@@ -126,7 +126,9 @@ def rows(spans: list[Any], root_span_id: int | None = None) -> list[dict[str, An
 
     Each row: ``agent``, ``method``, ``depth``, ``start_ms`` (since the first call began),
     ``total_ms`` (the caller's round trip), ``agent_start_ms``/``agent_ms`` (the agent's
-    processing, None if its span is missing) and ``kafka_ms`` (the rest).
+    processing, None if its span is missing) and ``kafka_ms`` (the rest of the round trip:
+    the part of it the agent's span does not cover; that span can outlast the reply, as
+    state writes the reply does not need run after it).
     """
     sends = sorted((s for s in spans if s.kind.name == "PRODUCER"), key=lambda s: s.start_time)
     processes = {s.parent.span_id: s for s in spans if s.kind.name == "CONSUMER" and s.parent}
@@ -152,7 +154,7 @@ def rows(spans: list[Any], root_span_id: int | None = None) -> list[dict[str, An
                 "total_ms": total,
                 "agent_start_ms": _ms(process.start_time - origin) if process else None,
                 "agent_ms": agent_ms,
-                "kafka_ms": round(total - (agent_ms or 0.0), 1),
+                "kafka_ms": round(total - _overlap_ms(send, process), 1),
             }
         )
         if process is None:
@@ -168,3 +170,12 @@ def rows(spans: list[Any], root_span_id: int | None = None) -> list[dict[str, An
 
 def _ms(nanoseconds: int) -> float:
     return round(nanoseconds / 1e6, 1)
+
+
+def _overlap_ms(send: Any, process: Any | None) -> float:
+    """Milliseconds of the caller's round trip during which the agent was processing."""
+    if process is None:
+        return 0.0
+    start = max(send.start_time, process.start_time)
+    end = min(send.end_time, process.end_time)
+    return _ms(max(0, end - start))
