@@ -56,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--bootstrap-servers", help="the Kafka cluster to use")
     parser.add_argument(
+        "--tracing",
+        action="store_true",
+        help="only print the round trip with OpenTelemetry tracing off and on (bench/traced.py)",
+    )
+    parser.add_argument(
         "--report-from",
         type=Path,
         metavar="RESULTS",
@@ -81,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
         write(json.loads(args.report_from.read_text()), args.doc or DOC, args.report_from)
         say(f"report: {args.doc or DOC}")
         return 0
+    if args.tracing:
+        from bench.traced import report
+
+        print(report(asyncio.run(_tracing(args.bootstrap_servers, 2 if args.quick else 6))))
+        return 0
     plan = PLANS[args.plan or ("quick" if args.quick else "full")]
     tuning = PRESETS[args.tuning].with_experiments(args.experiment)
     results = asyncio.run(runner.run_on_cluster(plan, args.bootstrap_servers, tuning, say))
@@ -99,6 +109,17 @@ def run(args: argparse.Namespace) -> int:
     for line in failed:
         say(f"FAILED {line}")
     return 1 if failed else 0
+
+
+async def _tracing(bootstrap: str | None, rounds: int) -> dict[str, object]:
+    from bench.runner import kafka_cluster_info
+    from bench.traced import tracing_ab
+
+    if bootstrap:
+        return await tracing_ab(bootstrap, rounds)
+    async with kafka_cluster_info() as info:
+        say(f"Kafka: {info.describe()}")
+        return await tracing_ab(info.config.bootstrap_servers, rounds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,14 +5,21 @@ IAM or SCRAM and ``allow.everyone.if.no.acl.found=false``), each principal needs
 
 - `agent_acls`: an agent server (`KafkaConsumerHandler` with its default group)
   creates and reads its request topic, creates its responses and dead-letter
-  topics and writes dead letters, joins group ``a2a.agent.<name>``, writes to
-  every caller's reply topic (prefix ``a2a.replies.``) and writes its card to
-  ``a2a.agent-cards``;
+  topics and writes to them (the record of its replies, dead letters), joins
+  group ``a2a.agent.<name>``, writes to every caller's reply topic (prefix
+  ``a2a.replies.``) and writes its card to ``a2a.agent-cards``;
 - `caller_acls`: a caller (`KafkaClients` / `Requester`) writes to the request
   topics of the agents it calls, reads the card registry, and creates, reads
   and deletes its own reply topics (prefix ``a2a.replies.<client-id>.``).
 
-An agent that also calls other agents needs both sets. Names carry the
+An agent that also calls other agents needs both sets.
+
+Kafka ACLs are per topic, and the card registry is one compacted topic keyed by
+agent name: they cannot stop agent ``cs`` (Write on ``a2a.agent-cards``) from
+overwriting the card of ``data``. Callers close that with signed cards whose keys
+are bound to agents (`a2a_kafka.auth.cards.card_verifier` with ``owners``), and by
+never following a card to another cluster or another agent's topics
+(`a2a_kafka.client.trust`); see the threat model in docs/production.md §5. Names carry the
 `KafkaConfig.topic_prefix`. ``Create`` is needed only where a2a-kafka creates the
 topic itself (no ``Create`` on the cluster is required; idempotent producers need
 no ``IdempotentWrite`` on Kafka 3.0+, since ``Write`` on a topic implies it).
@@ -87,7 +94,7 @@ def agent_acls(
     group = group_id or config.topic(f"a2a.agent.{agent}")
     rules: list[tuple[Resource, str, tuple[Operation, ...], Pattern]] = [
         ("topic", topics.requests, ("Read", "Describe", "Create"), "literal"),
-        ("topic", topics.responses, ("Describe", "Create"), "literal"),
+        ("topic", topics.responses, ("Write", "Describe", "Create"), "literal"),
         ("topic", topics.dead_letters, ("Write", "Describe", "Create"), "literal"),
         # only with SharedTaskState: the cross-instance task-event stream
         (

@@ -16,12 +16,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
+from a2a_kafka.records import seek as _seek
 from a2a_kafka.topics import AgentTopics, partitions_of
 from a2a_kafka.wire import MalformedRecordError, decode_request_meta
 
@@ -79,20 +80,6 @@ async def read_requests(
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return set((await consumer.topics() and consumer.partitions_for_topic(topic)) or ())
-
-
-async def _seek(
-    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], since_ms: int | None
-) -> None:
-    if since_ms is None:
-        await consumer.seek_to_beginning(*partitions)
-        return
-    found = await consumer.offsets_for_times(dict.fromkeys(partitions, since_ms))
-    for tp in partitions:
-        if found.get(tp) is None:
-            await consumer.seek_to_end(tp)
-        else:
-            consumer.seek(tp, found[tp].offset)
 
 
 def entry(timestamp: int, partition: int, offset: int, record: Any) -> AuditEntry:

@@ -116,6 +116,11 @@ class KafkaConfig:
     stream_idle_timeout: float = 60.0
     """Longest wait, in seconds, for the next event of a stream before it times out."""
 
+    caller_id: str | None = None
+    """This caller's identity in request headers (``a2a-kafka-caller-id``), which scopes
+    message-id dedupe on the server. Default: the caller's private reply topic, unique
+    per process; set a stable one to have a restarted caller's retries deduplicated."""
+
     producer_options: Mapping[str, Any] = field(default_factory=dict)
     """Extra ``AIOKafkaProducer`` keyword arguments; they override the library's."""
 
@@ -125,6 +130,10 @@ class KafkaConfig:
     client_factory: KafkaClientFactory | None = field(default=None, repr=False, compare=False)
     """Builds every aiokafka client of this config (`a2a_kafka.kafka_clients`); None:
     aiokafka's own. Tests and benchmarks give another instead of patching modules."""
+
+    trusted_servers: tuple[str, ...] = ()
+    """Brokers, besides ``bootstrap_servers``, that an agent card's ``kafka://`` URL may
+    name; a caller refuses cards naming any other (`UntrustedCardError`)."""
 
     def __post_init__(self) -> None:
         if not self.bootstrap_servers.strip():
@@ -140,11 +149,11 @@ class KafkaConfig:
 
         ``KAFKA_BOOTSTRAP_SERVERS``, ``KAFKA_CLIENT_ID``, ``A2A_KAFKA_TOPIC_PREFIX``,
         ``A2A_KAFKA_PARTITIONS``, ``A2A_KAFKA_REPLICATION_FACTOR``,
-        ``A2A_KAFKA_REQUEST_TIMEOUT``, ``A2A_KAFKA_STREAM_IDLE_TIMEOUT``,
+        ``A2A_KAFKA_REQUEST_TIMEOUT``, ``A2A_KAFKA_STREAM_IDLE_TIMEOUT``, ``A2A_KAFKA_CALLER_ID``,
         ``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_MECHANISM`` (``AWS_MSK_IAM`` with
         ``AWS_REGION`` for MSK IAM), ``KAFKA_SASL_USERNAME``,
         ``KAFKA_SASL_PASSWORD``, ``KAFKA_SSL_CAFILE``, ``KAFKA_SSL_CERTFILE``,
-        ``KAFKA_SSL_KEYFILE``.
+        ``KAFKA_SSL_KEYFILE``, ``A2A_KAFKA_TRUSTED_SERVERS`` (comma-separated).
         """
         e = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -169,6 +178,8 @@ class KafkaConfig:
                 ssl_certfile=e.get("KAFKA_SSL_CERTFILE") or None,
                 ssl_keyfile=e.get("KAFKA_SSL_KEYFILE") or None,
             )
+        if trusted := e.get("A2A_KAFKA_TRUSTED_SERVERS"):
+            values["trusted_servers"] = tuple(s.strip() for s in trusted.split(",") if s.strip())
         values.update(overrides)
         return cls(**values)
 
@@ -221,6 +232,7 @@ _ENV_FIELDS: tuple[tuple[str, str, type], ...] = (
     ("replication_factor", "A2A_KAFKA_REPLICATION_FACTOR", int),
     ("request_timeout", "A2A_KAFKA_REQUEST_TIMEOUT", float),
     ("stream_idle_timeout", "A2A_KAFKA_STREAM_IDLE_TIMEOUT", float),
+    ("caller_id", "A2A_KAFKA_CALLER_ID", str),
 )
 
 

@@ -11,6 +11,9 @@ error is also a2a's class for it::
     │   ├── ConfigurationError             a setting is missing or invalid (also ValueError)
     │   ├── AgentNotFoundError             no card is registered under that name (also LookupError)
     │   ├── StateError                     the shared task state (its database) cannot be used
+    │   ├── UntrustedCardError             a card names a cluster or signer not trusted
+    │   ├── UnauthenticatedError           the agent refused the call's credentials (code
+    │   │                                  -31401; also a2a's A2AError)
     │   ├── BrokerError                    the Kafka cluster cannot be used, or refused an operation
     │   │   ├── BrokerAuthenticationError  credentials or TLS certificate rejected
     │   │   └── LocalBrokerError           the bundled local broker cannot start
@@ -30,7 +33,11 @@ as ``__cause__``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from a2a.client.errors import A2AClientError, A2AClientTimeoutError
+from a2a.server.jsonrpc_models import JSONRPCError
+from a2a.utils.errors import A2AError
 
 
 class A2AKafkaError(A2AClientError):
@@ -75,3 +82,45 @@ class StateError(A2AKafkaError):
 
 class AgentNotFoundError(A2AKafkaError, LookupError):
     """No agent card is registered under the requested name."""
+
+
+class UntrustedCardError(A2AKafkaError):
+    """An agent card is not obeyed: it names a cluster this caller was not configured
+    for (`KafkaConfig.trusted_servers`), or it is not signed by a trusted key.
+
+    Raised before any connection is opened to what the card names.
+    """
+
+
+UNAUTHENTICATED_CODE = -31401
+"""JSON-RPC code of a call refused for missing, invalid or expired credentials."""
+_ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo"
+
+
+class UnauthenticatedError(A2AKafkaError, A2AError):
+    """The agent requires credentials and the call had none, or none that verify.
+
+    A2A 1.0 names authentication errors (§3.3.2, "invalid or missing
+    credentials") but gives them no JSON-RPC code ("JSON-RPC custom error"), and
+    a2a-sdk 1.3 has no class for them. This binding uses ``-31401``, outside
+    JSON-RPC's reserved ``-32768..-32000`` (so it cannot collide with a code A2A
+    assigns later in ``-32001..-32099``), with ``data`` = one ``ErrorInfo``
+    (``reason: "UNAUTHENTICATED"``, ``domain: "a2a-kafka"``, ``metadata.schemes``:
+    the security schemes the agent accepts). The message says what is wrong,
+    never the credential. The reference client raises this class for the code.
+    """
+
+    message = "Unauthenticated"
+
+    def __init__(self, message: str | None = None, data: dict[str, Any] | None = None) -> None:
+        A2AError.__init__(self, message, data)
+
+    def as_jsonrpc(self) -> JSONRPCError:
+        """The JSON-RPC error object of this refusal."""
+        detail = {
+            "@type": _ERROR_INFO_TYPE,
+            "reason": "UNAUTHENTICATED",
+            "domain": "a2a-kafka",
+            "metadata": {k: str(v) for k, v in (self.data or {}).items()},
+        }
+        return JSONRPCError(code=UNAUTHENTICATED_CODE, message=self.message, data=[detail])

@@ -9,7 +9,10 @@ What ``a2a-kafka status`` shows, read with the admin API as Kafka's own
   group's committed offset, i.e. requests not yet finished (a handler commits
   only after a request's replies were acknowledged). A partition the group
   never committed counts from its first retained record;
-- **dead letters**: records retained on ``agent.<name>.requests.dlq``.
+- **dead letters**: records retained on ``agent.<name>.requests.dlq``;
+- **states**: the task-state fingerprint each member advertises
+  (`a2a_kafka.server.state_check`); more than one means the instances do not
+  share their tasks.
 
 Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
@@ -27,6 +30,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.topics import AgentTopics, existing_topics, partitions_of
+
+_MARK = re.compile(r"\.state-([A-Za-z0-9_-]+)$")
+
+
+def fingerprint_in(client_id: str) -> str:
+    """The state fingerprint a group member advertises in its client id; ``unknown`` if none."""
+    match = _MARK.search(client_id)
+    return match.group(1) if match else "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,14 @@ class AgentStatus:
 
     dead_letters: int
     """Records retained on the dead-letter topic."""
+
+    states: tuple[str, ...] = ()
+    """The task-state fingerprint of each member (``unknown`` if it says none)."""
+
+    @property
+    def state_shared(self) -> bool:
+        """Whether every member uses one task state."""
+        return len(set(self.states)) <= 1
 
     @property
     def lag(self) -> int:
@@ -137,7 +156,7 @@ class _Offsets:
 async def _agent_status(
     admin: AIOKafkaAdminClient, agent: str, group: str, topics: AgentTopics, offsets: _Offsets
 ) -> AgentStatus:
-    description = await _describe_group(admin, group)
+    description = await describe_group(admin, group)
     requests = offsets.of(topics.requests)
     committed = await _committed(admin, group, [tp for tp, _, _ in requests])
     return AgentStatus(
@@ -150,10 +169,13 @@ async def _agent_status(
             for tp, start, end in requests
         ),
         dead_letters=sum(end - start for _, start, end in offsets.of(topics.dead_letters)),
+        states=tuple(
+            fingerprint_in(str(m.get("client_id", ""))) for m in description.get("members") or []
+        ),
     )
 
 
-async def _describe_group(admin: AIOKafkaAdminClient, group_id: str) -> dict[str, Any]:
+async def describe_group(admin: AIOKafkaAdminClient, group_id: str) -> dict[str, Any]:
     # One group per request: aiokafka 0.14 decodes a DescribeGroups v3 response with
     # the v2 schema, which misreads every group after the first.
     for response in await admin.describe_consumer_groups([group_id]):

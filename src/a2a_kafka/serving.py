@@ -38,6 +38,7 @@ from a2a.server.request_handlers.request_handler import RequestHandler
 from a2a.server.tasks import InMemoryTaskStore
 from a2a.types.a2a_pb2 import AgentCard, AgentInterface
 
+from a2a_kafka.auth.policy import AuthPolicy
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import ConfigurationError
 from a2a_kafka.server.handler import KafkaConsumerHandler
@@ -107,7 +108,10 @@ class ServeContext:
     resolve_card: CardResolver
     """Finds another agent's card by name (the card registry on Kafka)."""
     state: AgentState = field(repr=False)
-    """Where tasks live: use `request_handler` so that the served instances share them."""
+    """Where tasks live: use `request_handler` so that the served instances share them
+    (``serve``'s shared state by default, `MemoryState` with ``--state memory``)."""
+    auth: AuthPolicy | None = field(default=None, repr=False)
+    """The callers the agent accepts (``A2A_KAFKA_AUTH_*``); None: anyone."""
 
     def request_handler(
         self, executor: AgentExecutor, card: AgentCard, **options: Any
@@ -115,8 +119,13 @@ class ServeContext:
         """a2a's `DefaultRequestHandler` for ``executor`` over the served task store.
 
         ``options`` go to `DefaultRequestHandler` (push config store, extended card, ...).
+        The card gets the security schemes of `auth`.
         """
-        return self.state.request_handler(executor, card, **options)
+        return self.state.request_handler(executor, self.secured(card), **options)
+
+    def secured(self, card: AgentCard) -> AgentCard:
+        """``card`` declaring the schemes `auth` accepts (unchanged without `auth`)."""
+        return card if self.auth is None else self.auth.secure_card(card)
 
 
 AgentResult = AgentSpec | tuple[RequestHandler, AgentCard]

@@ -27,8 +27,13 @@ REPLY_TOPIC = "a2a-kafka-reply-topic"
 """Request: the topic the server must produce replies to."""
 REPLY_PARTITION = "a2a-kafka-reply-partition"
 """Request: the partition of ``REPLY_TOPIC`` the server must produce replies to."""
+CALLER_ID = "a2a-kafka-caller-id"
+"""Request: who sends it; dedupe keeps the message ids of different callers apart."""
 DEADLINE = "a2a-kafka-deadline"
 """Request: Unix time in milliseconds after which the caller no longer waits."""
+PARENT_ID = "a2a-kafka-parent-id"
+"""Request, optional: the correlation id of the request its caller was processing when it
+made this call (an agent calling another agent); lets tools rebuild who called whom."""
 KIND = "a2a-kafka-kind"
 """Reply: ``result`` (the one reply of a unary call), ``event`` (a stream item) or ``end``."""
 SEQUENCE = "a2a-kafka-seq"
@@ -73,6 +78,8 @@ class RequestMeta:
     deadline: float | None
     """Unix time in seconds, or None for no deadline."""
     service_parameters: dict[str, str]
+    caller_id: str | None = None
+    """The ``a2a-kafka-caller-id`` header, if any."""
     malformed: str | None = None
     """Why the request cannot be served though it can be answered (bad headers), or None."""
 
@@ -111,6 +118,7 @@ def encode_request(
     reply_to: ReplyAddress,
     deadline: float | None,
     service_parameters: Mapping[str, str],
+    caller_id: str | None = None,
 ) -> tuple[bytes, list[tuple[str, bytes]]]:
     """The value and headers of a request record."""
     body = {"jsonrpc": "2.0", "id": correlation_id, "method": method, "params": params}
@@ -122,6 +130,8 @@ def encode_request(
     ]
     if deadline is not None:
         headers.append((DEADLINE, str(int(deadline * 1000)).encode()))
+    if caller_id:
+        headers.append((CALLER_ID, caller_id.encode()))
     return dumps(body), headers
 
 
@@ -156,6 +166,7 @@ def decode_request_meta(headers: Headers) -> RequestMeta:
         reply_to=_reply_address(found),
         deadline=deadline,
         service_parameters=params,
+        caller_id=found.get(CALLER_ID) or None,
         malformed="; ".join(problems)[:_MAX_PROBLEM] or None,
     )
 

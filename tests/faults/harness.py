@@ -29,7 +29,14 @@ from pathlib import Path
 
 import psutil
 from a2a.client import ClientCallContext
-from a2a.types.a2a_pb2 import Message, Part, Role, SendMessageRequest, TaskState
+from a2a.types.a2a_pb2 import (
+    Message,
+    Part,
+    Role,
+    SendMessageRequest,
+    StreamResponse,
+    TaskState,
+)
 from a2a.utils.errors import A2AError
 from fault_agent import ExecutionLog
 
@@ -58,6 +65,8 @@ def classify(outcome: object) -> str:
     if isinstance(outcome, BaseException):
         return type(outcome).__name__
     state = getattr(getattr(getattr(outcome, "task", None), "status", None), "state", None)
+    if isinstance(outcome, StreamResponse) and outcome.HasField("status_update"):
+        state = outcome.status_update.status.state
     if state == TaskState.TASK_STATE_COMPLETED:
         return "completed"
     return "failed" if state == TaskState.TASK_STATE_FAILED else f"state-{state}"
@@ -76,6 +85,10 @@ class Load:
     progress: asyncio.Event = field(default_factory=asyncio.Event)
     halfway: int = 0
     on_outcome: Callable[[str, str], None] | None = None
+    streaming: frozenset[str] = frozenset()
+    """Message ids sent with SendStreamingMessage (their outcome: the last event)."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """The error message of each request that ended with an exception."""
 
     @classmethod
     def of(cls, transport: KafkaTransport, count: int, text: str, **options: float) -> Load:
@@ -92,11 +105,20 @@ class Load:
         async with slots:
             context = ClientCallContext(timeout=self.timeout)
             try:
-                outcome: object = await self.transport.send_message(
-                    request(text, message_id), context=context
-                )
+                outcome: object = None
+                if message_id in self.streaming:
+                    stream = self.transport.send_message_streaming(
+                        request(text, message_id), context=context
+                    )
+                    async for event in stream:
+                        outcome = event
+                else:
+                    outcome = await self.transport.send_message(
+                        request(text, message_id), context=context
+                    )
             except Exception as exc:
                 outcome = exc
+                self.errors[message_id] = str(exc)
             self.outcomes[message_id] = classify(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(message_id, self.outcomes[message_id])

@@ -18,7 +18,9 @@ from a2a_kafka import KafkaConfig, KafkaTransport
 
 
 async def main(bootstrap: str, agent: str, texts: list[tuple[str, str]], outcomes: Path) -> None:
-    transport = KafkaTransport.create(KafkaConfig(bootstrap_servers=bootstrap), agent)
+    # one caller id across restarts: its re-sent messages are retries, answered once
+    config = KafkaConfig(bootstrap_servers=bootstrap, caller_id=f"load-client-{agent}")
+    transport = KafkaTransport.create(config, agent)
     load = Load(transport, texts, concurrency=64, timeout=60.0)
 
     def record(message_id: str, outcome: str) -> None:

@@ -18,15 +18,10 @@ from a2a_kafka import KafkaConfig, with_kafka_interface
 from a2a_kafka.cluster import SharedTaskState
 from a2a_kafka.server.run import serve_until_signal
 
-LEASE = 3.0
-"""Seconds after which a killed instance's claims count as abandoned."""
-GROUP_OPTIONS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
-"""A killed instance leaves its consumer group after 6 s instead of 45 s."""
-
 
 async def main(bootstrap: str, name: str, url: str, log: str, max_in_flight: int) -> None:
-    config = KafkaConfig(bootstrap_servers=bootstrap, consumer_options=GROUP_OPTIONS)
-    async with SharedTaskState.open(config, name, url, lease=LEASE) as state:
+    config = KafkaConfig(bootstrap_servers=bootstrap)  # the defaults, as `a2a-kafka serve`
+    async with SharedTaskState.open(config, name, url or None) as state:
         card = with_kafka_interface(fault_card(name), config, name)
         handler = state.request_handler(FaultAgent(ExecutionLog(Path(log))), card)
         server = state.consumer_handler(

@@ -33,7 +33,11 @@ from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.topics import AgentTopics, ensure_topics, topic_partitions
 from a2a_kafka.wire import ReplyAddress, encode_request
 
-pytestmark = pytest.mark.timeout(900 if FULL else 120)
+pytestmark = pytest.mark.timeout(900 if FULL else 600)  # a hang guard; a busy machine is slow
+
+BUSY_S = 300.0
+"""Generous deadline for what a busy machine (load ~13 on 2 cores) makes slow: a new client
+process starting up and its first answers."""
 
 RSS_BOUND_MB = 300.0
 """Resident memory a server process must stay under in every scenario."""
@@ -177,7 +181,7 @@ async def test_client_restart_resends_and_nothing_runs_twice(
         rss_sampler(lambda: running) as peak,
     ):
         first = await _client(kafka_config, name, texts, tmp_path / "all.json", outcomes_file)
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(BUSY_S):  # a new process, its connections, 25 answers
             while len(_outcomes(outcomes_file)) < count // 4:  # noqa: ASYNC110 - a file
                 await asyncio.sleep(0.05)
         first.send_signal(signal.SIGKILL)  # the caller dies with requests in flight

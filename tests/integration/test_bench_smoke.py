@@ -61,3 +61,22 @@ async def test_quick_bench_answers_everything_on_all_three_systems(
     assert set(scenarios["scale_out"]) >= {"1", "2"}
     assert min(scenarios["scale_out"]["extra_instances_handled"]) > 0
     assert all(min(handled) > 0 for handled in results["servers_handled"].values())
+
+
+async def test_bench_tracing_prints_the_round_trip_off_and_on(kafka_config: KafkaConfig) -> None:
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "a2a_kafka.cli.main", "bench", "--tracing", "--quick"),
+        *("--bootstrap-servers", kafka_config.bootstrap_servers),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+
+    assert process.returncode == 0, err.decode(errors="replace")[-4000:]
+    lines = out.decode().splitlines()
+    assert [line.split("|")[1].strip() for line in lines if "| tracing o" in line] == [
+        "tracing off",
+        "tracing on",
+    ]
+    assert any(line.split("|")[2].strip() == "100" for line in lines)  # 2 rounds of 50 each
+    assert "tracing adds" in lines[-1]

@@ -49,6 +49,7 @@ from a2a_kafka.topics import (
     REGISTRY_TOPIC,
     AgentTopics,
     ensure_agent_topics,
+    ensure_topics,
     existing_topics,
 )
 from a2a_kafka.wire import ReplyAddress, encode_request
@@ -380,6 +381,39 @@ async def test_a_request_whose_caller_is_gone_is_skipped_at_once(
         assert server.stats.caller_gone == 1
         assert server.stats.dead_lettered == 0
     await handler.aclose()
+
+
+async def test_a_server_started_before_its_new_topic_reaches_the_metadata_gets_its_requests(
+    kafka_config: KafkaConfig, unique_names: UniqueNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A topic just created reaches the brokers' metadata a moment later (seconds on a busy
+    # machine). Simulated: the topics appear a second after `ensure_topics` returns. A server
+    # that joined its group before would be assigned nothing, for aiokafka's 5-minute
+    # metadata refresh, and every request would time out.
+    name = unique_names.agent()
+    card = agent_card(name)
+    create = ensure_topics
+    late: list[asyncio.Task[list[str]]] = []
+
+    async def created_late(config: KafkaConfig, names: list[str]) -> list[str]:
+        async def later() -> list[str]:
+            await asyncio.sleep(1.0)  # the metadata's delay, not a wait for an event
+            return await create(config, names)
+
+        late.append(asyncio.create_task(later()))
+        return list(names)
+
+    monkeypatch.setattr("a2a_kafka.server.handler.ensure_topics", created_late)
+    async with (
+        KafkaConsumerHandler(name, request_handler(card), kafka_config, agent_card=card) as server,
+        KafkaClients(kafka_config) as clients,
+    ):
+        await asyncio.gather(*late)
+        requests = AgentTopics.of(kafka_config, name).requests
+        assert {tp.topic for tp in server.assignment} == {requests}
+        client = clients.create(with_kafka_interface(card, kafka_config, name))
+        events = await collect(client.send_message(user_message("echo hi")))
+        assert events[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
 
 
 async def test_a_server_whose_start_fails_leaves_its_group_and_keeps_nothing_running(

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from auth_serving import POLICY
 from serving import Served, serve
 
 from a2a_kafka import KafkaConfig
@@ -22,4 +23,13 @@ async def served(
         yield running
 
 
-__all__ = ["database_url", "postgres_url", "served"]
+@pytest.fixture
+async def auth_served(
+    kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
+) -> AsyncIterator[Served]:
+    """The fault agent, requiring credentials (`auth_serving.POLICY`)."""
+    async with serve(kafka_config, unique_names.agent(), tmp_path, auth=POLICY) as running:
+        yield running
+
+
+__all__ = ["auth_served", "database_url", "postgres_url", "served"]

@@ -45,7 +45,8 @@ class Served:
     agent: FaultAgent
     server: KafkaConsumerHandler
     dedupe: DatabaseDedupeStore
-    transport: Callable[[], KafkaTransport]
+    transport: Callable[..., KafkaTransport]
+    """``transport(caller_id=None)``: a new caller (its own caller id unless given)."""
 
 
 class serve:  # noqa: N801 - used like a function
@@ -67,8 +68,9 @@ class serve:  # noqa: N801 - used like a function
         )
         await self.server.start()
 
-        def transport() -> KafkaTransport:
-            made = KafkaTransport.create(self.config, self.name, card)
+        def transport(caller_id: str | None = None) -> KafkaTransport:
+            config = self.config.with_(caller_id=caller_id)
+            made = KafkaTransport.create(config, self.name, card)
             self.transports.append(made)
             return made
 

@@ -23,17 +23,22 @@ import uuid
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from a2a.client import ClientCallContext
+from auth_serving import POLICY, credentials, token
 from hostile import RawHeaders, RawRecord, produce_raw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisDeprecationWarning
-from serving import Served, message
+from serving import Served, message, serve
 
 from a2a_kafka import KafkaConfig, KafkaTaskEventStream, KafkaTransport, Requester
 from a2a_kafka.client.replies import PendingReplies
+from a2a_kafka.errors import UnauthenticatedError
+from a2a_kafka.pytest_plugin import UniqueNames
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.topics import AgentTopics
 from a2a_kafka.wire import (
@@ -138,15 +143,35 @@ class World:
     stream: KafkaTaskEventStream
     transport: KafkaTransport
     events_seen: int = 0
+    context: ClientCallContext | None = None
+    """The normal traffic's call context: credentials, for the agent that requires them."""
+    normal_sent: int = 0
 
 
-@pytest.fixture
-async def world(kafka_config: KafkaConfig, served: Served) -> AsyncIterator[World]:
+@pytest.fixture(params=["anonymous", "requires credentials"])
+async def world(
+    kafka_config: KafkaConfig,
+    unique_names: UniqueNames,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[World]:
+    """The fault agent as anyone may call it, and as an agent that requires credentials
+    (`auth_serving.POLICY`): then no hostile record reaches it (see the test)."""
+    auth = request.param == "requires credentials"
+    options = {"auth": POLICY} if auth else {}
+    async with serve(kafka_config, unique_names.agent(), tmp_path, **options) as served:
+        async for made in _world(kafka_config, served, auth):
+            yield made
+
+
+async def _world(kafka_config: KafkaConfig, served: Served, auth: bool) -> AsyncIterator[World]:
     requester = Requester(kafka_config)
     await requester.start()
     stream = KafkaTaskEventStream(kafka_config, served.name)
     await stream.start()
     made = World(kafka_config, served, requester, stream, KafkaTransport(requester, served.name))
+    if auth:
+        made.context = credentials(token(ttl=3600))
 
     def seen(*_: object) -> None:
         made.events_seen += 1
@@ -185,7 +210,10 @@ async def run_batch(world: World, batch: list[Hostile]) -> None:
         router.skipped + router.dropped,
         world.stream.skipped + world.events_seen,
     )
-    normal = asyncio.ensure_future(world.transport.send_message(message("work 0")))
+    normal = asyncio.ensure_future(
+        world.transport.send_message(message("work 0"), context=world.context)
+    )
+    world.normal_sent += 1
     try:
         await settle(world, batch, by_topic, waiting, normal, baseline)
     finally:
@@ -265,5 +293,11 @@ async def test_arbitrary_records_stop_nothing_and_addressed_requests_are_answere
     loop = asyncio.get_running_loop()
     await asyncio.to_thread(check_quietly, world, loop)
     async with asyncio.timeout(2):  # the server and the caller still answer at once
-        assert (await world.transport.send_message(message("work 0"))).task.id
+        reply = await world.transport.send_message(message("work 0"), context=world.context)
+        assert reply.task.id
+    if world.context is not None:  # requires credentials: only the normal requests ran
+        with pytest.raises(UnauthenticatedError):  # a well-formed call without them: refused
+            await world.transport.send_message(message("no credentials"), context=None)
+        assert world.served.agent.executions == world.normal_sent + 1
+        assert world.served.server.stats.unauthenticated > 0
     assert json.dumps(world.served.server.stats.as_dict())  # printed on failure by pytest

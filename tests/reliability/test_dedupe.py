@@ -17,12 +17,33 @@ from a2a_kafka.server.dedupe import MessageKey
 
 async def test_a_message_sent_again_gets_the_recorded_answer(served: Served) -> None:
     request = message("work 0.05")
-    first = await served.transport().send_message(request)
-    again = await served.transport().send_message(request)  # another caller, same message
+    caller = served.transport()
+    first = await caller.send_message(request)
+    again = await caller.send_message(request)  # a retry: same caller, same message
     assert again.task == first.task
     assert first.task.status.state == TaskState.TASK_STATE_COMPLETED
     assert served.agent.executions == 1
     assert served.server.stats.duplicates == 1
+
+
+async def test_a_restarted_caller_with_its_caller_id_gets_its_own_answer(served: Served) -> None:
+    request = message("work 0.05")
+    first = await served.transport(caller_id="billing-1").send_message(request)
+    again = await served.transport(caller_id="billing-1").send_message(request)
+    assert again.task == first.task
+    assert served.agent.executions == 1
+
+
+async def test_two_callers_reusing_a_message_id_never_get_each_others_outcome(
+    served: Served,
+) -> None:
+    mine, theirs = message("work 0.05", "m-1"), message("work 0.05", "m-1")
+    first = await served.transport().send_message(mine)
+    second = await served.transport().send_message(theirs)
+    assert first.task.id != second.task.id
+    assert second.task.status.state == TaskState.TASK_STATE_COMPLETED
+    assert served.agent.executions == 2
+    assert served.server.stats.duplicates == 0
 
 
 async def test_concurrent_deliveries_run_once_and_both_callers_get_the_answer(
@@ -62,16 +83,16 @@ async def test_a_failed_run_is_not_repeated_either(served: Served) -> None:
 
 async def test_a_message_whose_instance_died_gets_an_interrupted_error(served: Served) -> None:
     request = message("work 0")
-    key = MessageKey(served.name, "", request.message.message_id)
+    key = MessageKey(served.name, "", request.message.message_id, "c-1")
     served.dedupe.lease = 0.1  # the "dead" instance's claim expires at once
     assert (await served.dedupe.claim(key, "dead-instance")).state == "new"
     served.dedupe.lease = 15.0
     await asyncio.sleep(0.2)
     started = time.monotonic()
     with pytest.raises(InternalError, match="interrupted"):
-        await served.transport().send_message(request, context=ClientCallContext(timeout=10))
-    assert time.monotonic() - started < 5
+        await served.transport("c-1").send_message(request, context=ClientCallContext(timeout=10))
+    assert time.monotonic() - started < 20  # decided at once, not after duplicate_wait (30 s)
     assert served.agent.executions == 0
     assert served.server.stats.interrupted == 1
     with pytest.raises(InternalError, match="interrupted"):  # and so on, every time
-        await served.transport().send_message(request)
+        await served.transport("c-1").send_message(request)

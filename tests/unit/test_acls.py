@@ -19,6 +19,7 @@ def test_an_agent_reads_its_requests_and_writes_replies_dead_letters_and_its_car
         ("topic", "prod.agent.data.requests", "literal", "Read"),
         ("topic", "prod.agent.data.requests", "literal", "Describe"),
         ("topic", "prod.agent.data.requests", "literal", "Create"),
+        ("topic", "prod.agent.data.responses", "literal", "Write"),
         ("topic", "prod.agent.data.responses", "literal", "Describe"),
         ("topic", "prod.agent.data.responses", "literal", "Create"),
         ("topic", "prod.agent.data.requests.dlq", "literal", "Write"),

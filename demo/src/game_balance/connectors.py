@@ -20,10 +20,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
-from a2a.client import Client, ClientConfig, ClientFactory
+from a2a.client import Client, ClientConfig
 from a2a.types import AgentCard
+
+
+class ClientMaker(Protocol):
+    """Makes a client for a card: a2a's `ClientFactory`, or `a2a_kafka.KafkaClients`."""
+
+    def create(self, card: AgentCard) -> Client: ...
+
 
 Connector = Callable[[str], AbstractAsyncContextManager[Client]]
 """Opens a client to the agent of that name; the client is usable inside the ``async with``."""
@@ -72,12 +79,13 @@ class ClientFactoryConnector:
     """A `Connector` that creates a fresh client per use from `factory` and closes it after.
 
     Args:
-        factory: Configured with the transports to use (and their producers registered).
+        factory: Configured with the transports to use (and their producers registered);
+            `a2a_kafka.KafkaClients` also adds its credentials and trust checks.
         resolve_card: Finds the card of a named agent; the factory picks the transport from
             the card's interfaces.
     """
 
-    def __init__(self, factory: ClientFactory, resolve_card: CardResolver) -> None:
+    def __init__(self, factory: ClientMaker, resolve_card: CardResolver) -> None:
         self.factory = factory
         self.resolve_card = resolve_card
 

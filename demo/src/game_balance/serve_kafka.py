@@ -4,8 +4,10 @@ The executors are the very ones served over HTTP (`game_balance.serve_http`); on
 transport differs:
 
 - `kafka_connector(clients)`: the Balance Agent's `Connector` through the card registry.
-- `KafkaAgentServer`: one agent on its request topic (`a2a_kafka.KafkaConsumerHandler`),
-  optionally also over HTTP from the same request handler (``also_http=True``).
+- `KafkaAgentServer`: one agent on its request topic (`a2a_kafka.KafkaConsumerHandler`)
+  over its shared task state (`a2a_kafka.SharedTaskState`: any number of instances of
+  it, in any processes, answer every task operation), optionally also over HTTP from
+  the same request handler.
 - `run_kafka_agents(config, data)`: all three agents served this way, wired together.
 """
 
@@ -15,11 +17,11 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 from a2a.server.agent_execution import AgentExecutor
-from a2a.server.request_handlers import DefaultRequestHandler
-from a2a.server.tasks import InMemoryTaskStore
 from a2a.types import AgentCard, AgentInterface
 
-from a2a_kafka import KafkaClients, KafkaConfig, KafkaConsumerHandler, kafka_interface
+from a2a_kafka import KafkaClients, KafkaConfig, SharedTaskState, kafka_interface
+from a2a_kafka.auth import AuthPolicy
+from a2a_kafka.auth.cards import CardSigner
 from game_balance.agents import AGENT_NAMES, CARD_BUILDERS, Phraser, build_executor
 from game_balance.connectors import ClientFactoryConnector, caching
 from game_balance.data.queries import GameData
@@ -27,7 +29,7 @@ from game_balance.data.queries import GameData
 
 def kafka_connector(clients: KafkaClients) -> ClientFactoryConnector:
     """A `Connector` to agents registered on the cluster of ``clients`` (cards cached)."""
-    return ClientFactoryConnector(clients.factory, caching(clients.registry.get))
+    return ClientFactoryConnector(clients, caching(clients.registry.get))
 
 
 class KafkaAgentServer:
@@ -36,30 +38,35 @@ class KafkaAgentServer:
     Args:
         name: the agent's name (its topics are ``agent.<name>.*``).
         executor: the agent.
-        config: the cluster.
+        state: the agent's shared task state (`SharedTaskState.open`).
         max_in_flight: concurrent requests of this instance.
         also_at: other interfaces the card lists (e.g. the same handler over HTTP).
+        auth: the callers the agent accepts over Kafka (None: anyone, anonymously).
+        card_signer: signs the published card (`a2a_kafka.auth.cards`).
     """
 
     def __init__(
         self,
         name: str,
         executor: AgentExecutor,
-        config: KafkaConfig,
+        state: SharedTaskState,
         max_in_flight: int = 32,
         also_at: Sequence[AgentInterface] = (),
+        auth: AuthPolicy | None = None,
+        card_signer: CardSigner | None = None,
     ) -> None:
         self.name = name
-        self.card: AgentCard = CARD_BUILDERS[name]([kafka_interface(config, name), *also_at])
-        self.request_handler = DefaultRequestHandler(
-            agent_executor=executor, task_store=InMemoryTaskStore(), agent_card=self.card
-        )
-        self.handler = KafkaConsumerHandler(
-            name,
+        self.state = state
+        self.card: AgentCard = CARD_BUILDERS[name]([kafka_interface(state.config, name), *also_at])
+        if auth is not None:
+            self.card = auth.secure_card(self.card)
+        self.request_handler = state.request_handler(executor, self.card)
+        self.handler = state.consumer_handler(
             self.request_handler,
-            config,
             agent_card=self.card,
             max_in_flight=max_in_flight,
+            auth=auth,
+            card_signer=card_signer,
         )
 
     async def start(self) -> None:
@@ -82,18 +89,22 @@ async def run_kafka_agents(
     data: GameData,
     names: Sequence[str] = AGENT_NAMES,
     phraser: Phraser | None = None,
+    state: str | None = None,
 ) -> AsyncIterator[dict[str, KafkaAgentServer]]:
     """Serve ``names`` (default: all three) over Kafka; yield name → server.
 
     The Balance agent reaches Data and CS through the card registry, so they may run here
-    or in any other process of the cluster.
+    or in any other process of the cluster. ``state``: the shared state's URL
+    (`a2a_kafka.cluster.database`); by default each agent's file in the state folder.
     """
     async with contextlib.AsyncExitStack() as stack:
         clients = await stack.enter_async_context(KafkaClients(config))
         connector = kafka_connector(clients)
         servers: dict[str, KafkaAgentServer] = {}
         for name in sorted(names, key=lambda n: n == "balance"):  # callees first
-            server = KafkaAgentServer(name, build_executor(name, data, connector, phraser), config)
+            shared = await stack.enter_async_context(SharedTaskState.open(config, name, state))
+            executor = build_executor(name, data, connector, phraser)
+            server = KafkaAgentServer(name, executor, shared)
             await server.start()
             stack.push_async_callback(server.aclose)
             servers[name] = server

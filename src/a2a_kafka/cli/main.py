@@ -37,6 +37,9 @@ COMMANDS = {
     "send": "talk",
     "chat": "talk",
     "audit": "audit",
+    "trace": "history",
+    "replay": "history",
+    "tail": "history",
     "bench": "bench",
 }
 """Command → the module of `a2a_kafka.cli` that registers it, in help order."""
@@ -57,6 +60,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="log lines as text or JSON objects (default: $A2A_KAFKA_LOG_FORMAT, else text)",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="<command>")
     wanted = next((w for w in words if not w.startswith("-")), None)
     if wanted is None and "--version" in words:
@@ -109,7 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
-    _configure_logging(args.debug)
+    _configure_logging(args.debug, args.log_format)
+    from a2a_kafka.telemetry import tracing
+
+    tracing.configure_from_env()  # OTEL_TRACES_EXPORTER=otlp|console; nothing by default
     try:
         result = handler(args)
         return int(asyncio.run(_await(result)) if inspect.isawaitable(result) else result)
@@ -126,18 +137,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _configure_logging(debug: bool) -> None:
-    """Warnings to stderr; aiokafka's own logs only with ``--debug``.
+def _configure_logging(debug: bool, fmt: str | None) -> None:
+    """Warnings to stderr (as text or JSON); aiokafka's own logs only with ``--debug``.
 
     aiokafka logs retries and connection failures that a2a-kafka handles or
     reports itself as one ``error:`` line.
     """
     import logging
 
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    from a2a_kafka.telemetry import logs
+
+    logs.configure(fmt, logging.DEBUG if debug else logging.WARNING)
     if not debug:
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 

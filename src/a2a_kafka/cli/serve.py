@@ -9,15 +9,31 @@ group ``a2a.agent.<name>``: start the same command on several machines to scale 
 ``both`` also serves the same request handler over HTTP JSON-RPC (``--port``, one port per
 agent, counting up); ``http`` serves over HTTP only. On SIGTERM, in-flight requests finish
 before the process leaves its group. HTTP needs the extra ``a2a-kafka[http]``.
+
+Every instance of an agent shares its task state (tasks, dedupe claims), so any
+instance answers every task operation and nothing runs twice: by default a SQLite
+file in the agent's state folder, which every process on this machine shares;
+across machines ``--state postgresql://...`` (or ``A2A_KAFKA_STATE_URL``), the same
+on every instance. See `a2a_kafka.cluster.database`. This needs the extra
+``a2a-kafka[sqlite]`` (or ``[postgresql]``); ``--state memory`` keeps each process's
+tasks in its own memory instead (one instance per agent; no extra). ``--transport
+http`` always uses memory.
+
+With ``A2A_KAFKA_AUTH_*`` set (`a2a_kafka.auth.AuthPolicy.from_env`) callers must
+authenticate (Kafka only); the agents' own calls to each other send
+``A2A_KAFKA_BEARER_TOKEN`` / ``A2A_KAFKA_API_KEY`` (`a2a_kafka.auth.StaticCredentials.from_env`).
+Cards are signed with ``A2A_KAFKA_CARD_SIGNING_KEY_FILE`` and checked with
+``A2A_KAFKA_CARD_KEYS_FILE`` (`a2a_kafka.auth.cards`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from a2a_kafka.cli.common import Subparsers
 
@@ -26,10 +42,18 @@ if TYPE_CHECKING:
     from a2a.server.request_handlers.request_handler import RequestHandler
     from a2a.types.a2a_pb2 import AgentCard, AgentInterface
 
+    from a2a_kafka.auth.cards import CardSigner
+    from a2a_kafka.auth.policy import AuthPolicy
     from a2a_kafka.config import KafkaConfig
     from a2a_kafka.errors import BrokerError
     from a2a_kafka.server.run import Service
     from a2a_kafka.serving import AgentState, CardResolver, Target
+    from a2a_kafka.telemetry.metrics import MetricsEndpoint
+
+STATE_URL_ENV = "A2A_KAFKA_STATE_URL"
+"""`a2a_kafka.cluster.database.STATE_URL_ENV` (that module needs SQLAlchemy)."""
+MEMORY = "memory"
+"""``--state memory``: tasks and claims in this process's memory (`MemoryState`)."""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -57,20 +81,42 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="first HTTP port (http, both)")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP interface (http, both)")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics on PORT (/metrics; needs the telemetry extra)",
+    )
+    parser.add_argument("--metrics-host", default="0.0.0.0", help="interface of --metrics-port")
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        help=f"the task state every instance shares: postgresql://user:pw@host/db across "
+        f"machines, or a SQLite file path (default: ${STATE_URL_ENV}, else the agent's file "
+        f"in the state folder, shared by the processes of this machine); {MEMORY}: this "
+        "process's memory (one instance per agent; needs no extra)",
+    )
     parser.set_defaults(handler=_serve)
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    from a2a_kafka.auth import AuthPolicy
+    from a2a_kafka.auth.cards import signer_from_env
     from a2a_kafka.errors import ConfigurationError
     from a2a_kafka.server.run import serve_until_signal
     from a2a_kafka.serving import registered_agents, resolve
 
+    auth = AuthPolicy.from_env()  # A2A_KAFKA_AUTH_*: callers must authenticate
+    if auth is not None and args.transport != "kafka":
+        print("error: A2A_KAFKA_AUTH_* is enforced on Kafka only; use --transport kafka")
+        return 2
     texts = sorted(registered_agents()) if args.agents == ["all"] else args.agents
     if not texts:
         raise ConfigurationError("no agents are registered (install one, or give MODULE:ATTR)")
     if args.name and len(texts) > 1:
         raise ConfigurationError("--name names one agent: give one TARGET with it")
     targets = [resolve(text, args.name, args.app_dir) for text in texts]
+    security = _Security(auth, signer_from_env())
     async with contextlib.AsyncExitStack() as stack:
         config, factory, resolve_card = await stack.enter_async_context(_clients(args.transport))
         services: list[Service] = []
@@ -82,8 +128,12 @@ async def _serve(args: argparse.Namespace) -> int:
                 else []
             )
             services.extend(
-                await _agent(args, target, state, config, http, factory, resolve_card, offset)
+                await _agent(
+                    args, target, state, config, http, factory, resolve_card, offset, security
+                )
             )
+        if args.metrics_port is not None:
+            services.append(_metrics(args, config, services))
         await serve_until_signal(services, on_started=_say_serving)
     return 0
 
@@ -92,14 +142,32 @@ async def _serve(args: argparse.Namespace) -> int:
 async def _agent_state(
     args: argparse.Namespace, config: KafkaConfig, agent: str
 ) -> AsyncIterator[AgentState]:
-    """Where ``agent``'s tasks and dedupe claims live: the seam for a ``--state`` option.
+    """Where ``agent``'s tasks and dedupe claims live (see the module docstring).
 
-    Today: this process's memory (`a2a_kafka.serving.MemoryState`). Shared state plugs in
-    here by yielding an opened `a2a_kafka.SharedTaskState`, which has the same two methods.
+    By default an opened `a2a_kafka.SharedTaskState` (``--state``, ``A2A_KAFKA_STATE_URL``,
+    else the agent's SQLite file); `a2a_kafka.serving.MemoryState` for ``--state memory``
+    and ``--transport http`` (no Kafka to carry task events). Both have the same two
+    methods (`a2a_kafka.serving.AgentState`).
     """
     from a2a_kafka.serving import MemoryState
 
-    yield MemoryState(config, agent)
+    chosen = args.state or os.environ.get(STATE_URL_ENV)
+    if chosen == MEMORY or args.transport == "http":
+        yield MemoryState(config, agent)
+        return
+    try:
+        from a2a_kafka.cluster import SharedTaskState
+    except ModuleNotFoundError as exc:  # SQLAlchemy: the sqlite / postgresql extras
+        from a2a_kafka.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"the shared task state needs {exc.name}: pip install 'a2a-kafka[sqlite]' "
+            "(one machine) or 'a2a-kafka[postgresql]'; or serve with --state memory "
+            "(tasks in this process only, one instance per agent)"
+        ) from exc
+    async with SharedTaskState.open(config, agent, args.state) as state:
+        print(f"{agent:8} state {_shown(state.url)} ({state.fingerprint})", flush=True)
+        yield state
 
 
 _served_cards: dict[str, AgentCard] = {}
@@ -144,6 +212,7 @@ async def _agent(
     factory: ClientFactory,
     resolve_card: CardResolver,
     offset: int,
+    security: _Security,
 ) -> list[Service]:
     """The services of one target: its Kafka consumer and/or its HTTP server."""
     from a2a_kafka.registry import kafka_interface, with_kafka_interface
@@ -151,12 +220,14 @@ async def _agent(
 
     kafka = [kafka_interface(config, target.name)] if args.transport != "http" else []
     interfaces = (*kafka, *http)
-    context = ServeContext(target.name, config, interfaces, factory, resolve_card, state)
+    context = ServeContext(
+        target.name, config, interfaces, factory, resolve_card, state, security.auth
+    )
     handler, card = await target.build(context)
     services: list[Service] = []
     if args.transport != "http":
-        card = with_kafka_interface(card, config, target.name)
-        services.append(_Consumer(state, handler, card))
+        card = context.secured(with_kafka_interface(card, config, target.name))
+        services.append(_Consumer(state, handler, card, security))
     else:
         _served_cards[target.name] = card
     if http:
@@ -167,12 +238,23 @@ async def _agent(
     return services
 
 
+class _Security(NamedTuple):
+    """Whom the served agents accept (``A2A_KAFKA_AUTH_*``), how their cards are signed."""
+
+    auth: AuthPolicy | None
+    card_signer: CardSigner | None
+
+
 class _Consumer:
     """The agent's `KafkaConsumerHandler`; closing it also closes the request handler."""
 
-    def __init__(self, state: AgentState, handler: RequestHandler, card: AgentCard) -> None:
+    def __init__(
+        self, state: AgentState, handler: RequestHandler, card: AgentCard, security: _Security
+    ) -> None:
         self.request_handler = handler
-        self.consumer = state.consumer_handler(handler, agent_card=card)
+        self.consumer = state.consumer_handler(
+            handler, agent_card=card, auth=security.auth, card_signer=security.card_signer
+        )
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -206,3 +288,22 @@ def _http_server(
 
 def _say_serving() -> None:
     print("serving; stop with Ctrl-C or SIGTERM (in-flight requests finish first)", flush=True)
+
+
+def _metrics(
+    args: argparse.Namespace, config: KafkaConfig, services: list[Service]
+) -> MetricsEndpoint:
+    """``/metrics`` of the agents this process serves over Kafka (the telemetry extra)."""
+    from a2a_kafka.telemetry.metrics import MetricsEndpoint
+
+    handlers = [s.consumer for s in services if isinstance(s, _Consumer)]
+    endpoint = MetricsEndpoint(config, args.metrics_port, args.metrics_host, handlers)
+    print(f"metrics  http://{args.metrics_host}:{args.metrics_port}/metrics", flush=True)
+    return endpoint
+
+
+def _shown(url: str) -> str:
+    """``url`` without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

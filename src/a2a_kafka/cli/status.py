@@ -26,7 +26,9 @@ def register(subparsers: Subparsers) -> None:
         description="Per agent: members of its consumer group a2a.agent.<name>, requests on "
         "agent.<name>.requests not finished yet (end offset minus committed offset), and "
         "records on agent.<name>.requests.dlq. Partitions are shown as "
-        "<partition>:<committed>/<end> ('-': never committed).",
+        "<partition>:<committed>/<end> ('-': never committed). A group whose instances "
+        "use different task states (each sees only its own tasks) is flagged "
+        "STATE NOT SHARED.",
     )
     parser.add_argument(
         "agents", nargs="*", metavar="agent", type=_agent_name, help="default: every agent"
@@ -46,7 +48,8 @@ async def _status(args: argparse.Namespace) -> int:
     statuses = await agent_status(config, names)
     if args.json:
         for status in statuses:
-            print(json.dumps({**asdict(status), "lag": status.lag}))
+            shared = status.state_shared
+            print(json.dumps({**asdict(status), "lag": status.lag, "state_shared": shared}))
         return 0
     print(_HEADER)
     for status in statuses:
@@ -59,7 +62,11 @@ def _row(status: AgentStatus) -> str:
         f"{p.partition}:{'-' if p.committed is None else p.committed}/{p.end}"
         for p in status.partitions
     )
-    return (
+    row = (
         f"{status.agent:<20} {status.members:>9} {status.state:<19} {status.lag:>6} "
         f"{status.dead_letters:>12}  {partitions or '(no request topic)'}"
     )
+    if not status.state_shared:
+        states = ", ".join(sorted(set(status.states)))
+        row += f"\n{'':<20} STATE NOT SHARED: the instances use {states}; each sees only its tasks"
+    return row

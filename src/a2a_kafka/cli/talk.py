@@ -4,13 +4,21 @@ Thinking (the agent's WORKING status updates) prints live as it streams; an
 ``input-required`` question is printed and, in ``chat``, answered on the same
 task and context. Exit codes of ``send``: 0 completed, 1 failed or error,
 3 the agent asks a question (continue with ``--task`` and ``--context``).
+Credentials for agents that require them: ``A2A_KAFKA_BEARER_TOKEN`` (or
+``A2A_KAFKA_BEARER_TOKEN_FILE``) and ``A2A_KAFKA_API_KEY`` (environment only, never
+arguments, which other users can see in the process list).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from a2a_kafka.cli.common import Subparsers, cluster_config
+
+if TYPE_CHECKING:
+    from a2a_kafka.client.connect import KafkaClients
+    from a2a_kafka.config import KafkaConfig
 
 NEEDS_INPUT = 3
 
@@ -42,9 +50,8 @@ def _timeout_option(parser: argparse.ArgumentParser) -> None:
 
 async def _send(args: argparse.Namespace) -> int:
     from a2a_kafka.cli.render import StreamPrinter, turn
-    from a2a_kafka.client.connect import KafkaClients
 
-    async with KafkaClients(await cluster_config()) as clients:
+    async with _clients(await cluster_config()) as clients:
         client = await clients.connect(args.agent)
         printer = StreamPrinter(as_json=args.json)
         await turn(client, args.text, printer, args.timeout, args.task, args.context)
@@ -63,9 +70,8 @@ async def _chat(args: argparse.Namespace) -> int:
     import asyncio
 
     from a2a_kafka.cli.render import Outcome, StreamPrinter, turn
-    from a2a_kafka.client.connect import KafkaClients
 
-    async with KafkaClients(await cluster_config()) as clients:
+    async with _clients(await cluster_config()) as clients:
         client = await clients.connect(args.agent)
         print(f"chatting with {args.agent!r}; an empty line or Ctrl-D ends", flush=True)
         previous = Outcome()
@@ -75,6 +81,15 @@ async def _chat(args: argparse.Namespace) -> int:
             await turn(client, text, printer, args.timeout, task_id, previous.context_id)
             previous = printer.outcome
     return 0
+
+
+def _clients(config: KafkaConfig) -> KafkaClients:
+    """Clients that send ``A2A_KAFKA_BEARER_TOKEN`` / ``A2A_KAFKA_API_KEY`` if set, and
+    check cards against ``A2A_KAFKA_CARD_KEYS_FILE`` if set."""
+    from a2a_kafka.auth.cards import caller_options
+    from a2a_kafka.client.connect import KafkaClients
+
+    return KafkaClients(config, **caller_options())
 
 
 def _read(prompt: str) -> str:

@@ -5,14 +5,18 @@
 ...     async for event in client.send_message(request): ...
 
 `KafkaClients` shares one `Requester` (one producer, one reply consumer) among
-all the agents it connects to, per cluster.
+all the agents it connects to, per cluster. It connects only to the clusters
+it is configured for (`a2a_kafka.client.trust`): a card naming another is
+refused with `UntrustedCardError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 
+from a2a.client.auth import AuthInterceptor, CredentialService
 from a2a.client.client import Client, ClientConfig
 from a2a.client.client_factory import ClientFactory
 from a2a.client.interceptors import ClientCallInterceptor
@@ -21,6 +25,7 @@ from a2a.types.a2a_pb2 import AgentCard
 
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.client.transport import KafkaTransport
+from a2a_kafka.client.trust import check_card, check_cluster
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.registry import KAFKA_PROTOCOL_BINDING, AgentRegistry, parse_kafka_url
 
@@ -30,13 +35,28 @@ class KafkaClients:
 
     Args:
         config: cluster and client settings; a card's ``kafka://`` URL may name
-            another cluster, reached with these security settings.
+            another cluster only if its brokers are in ``config.trusted_servers``
+            (reached with these security settings); others are refused.
         client_config: a2a's client settings (streaming on by default); the
             Kafka binding is added to its ``supported_protocol_bindings``.
+        credentials: the caller's credentials (e.g. `a2a_kafka.auth.StaticCredentials`):
+            every client made here gets a2a's ``AuthInterceptor`` with them, which
+            sends what the agent's card asks for.
+        signature_verifier: checks each card `connect` finds in the registry before it
+            is used (`a2a_kafka.auth.cards.card_verifier`: signed by a trusted key).
     """
 
-    def __init__(self, config: KafkaConfig, client_config: ClientConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: KafkaConfig,
+        client_config: ClientConfig | None = None,
+        *,
+        credentials: CredentialService | None = None,
+        signature_verifier: Callable[[AgentCard], None] | None = None,
+    ) -> None:
         self.config = config
+        self.credentials = credentials
+        self.signature_verifier = signature_verifier
         self.client_config = client_config or ClientConfig(streaming=True)
         if KAFKA_PROTOCOL_BINDING not in self.client_config.supported_protocol_bindings:
             self.client_config.supported_protocol_bindings.insert(0, KAFKA_PROTOCOL_BINDING)
@@ -51,6 +71,7 @@ class KafkaClients:
 
     def _transport(self, card: AgentCard, url: str, _: ClientConfig) -> ClientTransport:
         bootstrap, agent, prefix = parse_kafka_url(url)
+        check_cluster(self.config, bootstrap, agent)
         key = (bootstrap, prefix)
         if key not in self._requesters:
             config = self.config.with_(bootstrap_servers=bootstrap, topic_prefix=prefix)
@@ -60,14 +81,30 @@ class KafkaClients:
     def create(
         self, card: AgentCard, interceptors: list[ClientCallInterceptor] | None = None
     ) -> Client:
-        """A client for ``card`` (any transport the card and config share)."""
-        return self.factory.create(card, interceptors)
+        """A client for ``card`` (any transport the card and config share).
+
+        Raises `UntrustedCardError` if its Kafka interface names an untrusted cluster.
+        """
+        chain = list(interceptors or [])
+        if self.credentials is not None:
+            chain.insert(0, AuthInterceptor(self.credentials))
+        return self.factory.create(card, chain)
 
     async def connect(
         self, agent: str, interceptors: list[ClientCallInterceptor] | None = None
     ) -> Client:
-        """A client for the agent registered under ``agent``; `AgentNotFoundError` if none."""
-        return self.create(await self.registry.get(agent), interceptors)
+        """A client for the agent registered under ``agent``; `AgentNotFoundError` if none.
+
+        The registered card is checked first (`UntrustedCardError`): its Kafka
+        interfaces must name ``agent`` with this caller's topic prefix (a card cannot
+        send requests to another agent's topics), and its signature must verify when a
+        ``signature_verifier`` is set.
+        """
+        card = await self.registry.get(agent)
+        check_card(self.config, card, agent)
+        if self.signature_verifier is not None:
+            self.signature_verifier(card)
+        return self.create(card, interceptors)
 
     async def aclose(self) -> None:
         """Close every requester. Clients made here stop working. Idempotent."""

@@ -32,6 +32,7 @@ from a2a_kafka.errors import (
     KafkaTransportError,
 )
 from a2a_kafka.reply_topics import beat, keep_beating, reply_topics_prefix
+from a2a_kafka.telemetry.hooks import calling
 from a2a_kafka.topics import ensure_topics, existing_topics
 from a2a_kafka.wire import Reply, ReplyAddress, ReplyKind, encode_request, request_key
 
@@ -116,17 +117,18 @@ class Requester:
         correlation_id = str(uuid.uuid4())
         pending = router.register(correlation_id)
         deadline = time.time() + timeout
-        try:
-            async with asyncio.timeout(timeout):  # the produce counts against the deadline too
-                await self._send(
-                    topic, method, params, correlation_id, service_parameters, deadline
-                )
-                reply = await pending.get(timeout)
-        except TimeoutError:
-            raise _timeout(agent, topic, method, timeout) from None
-        finally:
-            router.forget(correlation_id)
-        return _body(reply)
+        with calling(agent, topic, method, params, correlation_id) as observed:
+            headers = observed.headers(service_parameters)
+            try:
+                async with asyncio.timeout(timeout):  # the produce counts against the deadline
+                    await self._send(topic, method, params, correlation_id, headers, deadline)
+                    reply = await pending.get(timeout)
+            except TimeoutError:
+                raise _timeout(agent, topic, method, timeout) from None
+            finally:
+                router.forget(correlation_id)
+            observed.replied(body := _body(reply))
+        return body
 
     async def stream(
         self,
@@ -148,14 +150,17 @@ class Requester:
         correlation_id = str(uuid.uuid4())
         pending = router.register(correlation_id)
         deadline = time.time() + idle_timeout
-        try:
-            await self._send(topic, method, params, correlation_id, service_parameters, deadline)
-            async for reply in iterate(pending, idle_timeout):
-                yield _body(reply)
-        except TimeoutError:
-            raise _timeout(agent, topic, method, idle_timeout) from None
-        finally:
-            router.forget(correlation_id)
+        with calling(agent, topic, method, params, correlation_id) as observed:
+            headers = observed.headers(service_parameters)
+            try:
+                await self._send(topic, method, params, correlation_id, headers, deadline)
+                async for reply in iterate(pending, idle_timeout):
+                    observed.replied(body := _body(reply))
+                    yield body
+            except TimeoutError:
+                raise _timeout(agent, topic, method, idle_timeout) from None
+            finally:
+                router.forget(correlation_id)
 
     async def _ready(self, topic: str, agent: str) -> ReplyRouter:
         await self.start()
@@ -193,6 +198,7 @@ class Requester:
             reply_to=self._reply_to,
             deadline=deadline,
             service_parameters=service_parameters,
+            caller_id=self.config.caller_id or self._reply_to.topic,
         )
         key = request_key(method, params)
         assert self._producer is not None

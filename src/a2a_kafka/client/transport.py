@@ -44,7 +44,7 @@ from google.protobuf.message import Message
 
 from a2a_kafka.client.requester import Requester
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import KafkaTransportError
+from a2a_kafka.errors import UNAUTHENTICATED_CODE, KafkaTransportError, UnauthenticatedError
 from a2a_kafka.methods import METHODS
 from a2a_kafka.topics import AgentTopics
 
@@ -268,4 +268,6 @@ def _error(error: dict[str, Any]) -> A2AError:
             break
     if isinstance(code, int) and code in _CODE_TO_ERROR:
         return _CODE_TO_ERROR[code](message, data=data)
+    if code == UNAUTHENTICATED_CODE:
+        return UnauthenticatedError(message, data)
     return A2AClientError(f"JSON-RPC Error {code}: {message}")  # as a2a's JSON-RPC transport

@@ -1,4 +1,5 @@
-"""`DatabaseDedupeStore`: the dedupe claims of `a2a_kafka.server.dedupe` in a shared SQL table.
+"""`DatabaseDedupeStore`: the dedupe claims of `a2a_kafka.server.dedupe` in a shared SQL table;
+`state_fingerprint`: the id of that database, advertised in the consumer group.
 
 Every instance of an agent claims its messages in one table of the task store's database
 (SQLite on a single node, PostgreSQL for several instances), so a message redelivered to
@@ -10,18 +11,19 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from a2a_kafka.errors import StateError
-from a2a_kafka.server.dedupe import Claim, MessageKey, Outcome
+from a2a_kafka.server.dedupe import AbandonedClaim, Claim, MessageKey, Outcome
 
 _metadata = sa.MetaData()
 
 
-def dedupe_table(name: str = "a2a_kafka_dedupe") -> sa.Table:
+def dedupe_table(name: str = "a2a_kafka_claims") -> sa.Table:
     """The claims table (created by `DatabaseDedupeStore.start`)."""
     existing = _metadata.tables.get(name)
     if existing is not None:
@@ -31,10 +33,13 @@ def dedupe_table(name: str = "a2a_kafka_dedupe") -> sa.Table:
         _metadata,
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("agent", sa.Text, nullable=False),
+        sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("caller", sa.Text, nullable=False),
         sa.Column("message_id", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(64), nullable=False),
         sa.Column("task_id", sa.Text),
+        sa.Column("context_id", sa.Text),
         sa.Column("lease_until", sa.Float, nullable=False),
         sa.Column("expires_at", sa.Float, nullable=False, index=True),
         sa.Column("outcome", sa.Text),
@@ -57,8 +62,8 @@ class DatabaseDedupeStore:
         engine: AsyncEngine,
         *,
         ttl: float = 24 * 3600.0,
-        lease: float = 15.0,
-        table_name: str = "a2a_kafka_dedupe",
+        lease: float = 10.0,
+        table_name: str = "a2a_kafka_claims",
     ) -> None:
         self.engine = engine
         self.ttl = ttl
@@ -73,17 +78,22 @@ class DatabaseDedupeStore:
         except (SQLAlchemyError, OSError) as exc:
             raise StateError(f"the dedupe store's database cannot be used: {exc}") from exc
 
+    async def state_fingerprint(self) -> str:
+        """The fingerprint of this store's database (`state_fingerprint`)."""
+        return await state_fingerprint(self.engine)
+
     async def claim(self, key: MessageKey, owner: str) -> Claim:
         now = time.time()
         t = self.table
-        async with self.engine.begin() as conn:
-            await conn.execute(sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < now))
         try:
-            async with self.engine.begin() as conn:
+            async with self.engine.begin() as conn:  # one transaction: drop expired, insert
+                await conn.execute(sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < now))
                 await conn.execute(
                     sa.insert(t).values(
                         key=key.digest,
                         agent=key.agent,
+                        scope=key.scope,
+                        caller=key.caller,
                         message_id=key.message_id,
                         state="running",
                         owner=owner,
@@ -97,26 +107,32 @@ class DatabaseDedupeStore:
 
     async def look(self, key: MessageKey) -> Claim:
         t = self.table
-        query = sa.select(t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until)
+        query = sa.select(
+            t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until, t.c.context_id
+        )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query.where(t.c.key == key.digest))).first()
         if row is None:
             return Claim("new")
         state, owner, outcome, task_id = str(row[0]), str(row[1]), row[2], row[3]
-        task = str(task_id) if task_id else None
+        task, context = (str(task_id) if task_id else None), str(row[5] or "")
         if state == "done":
-            return Claim("done", json.loads(str(outcome)) if outcome else None, owner, task)
+            found = json.loads(str(outcome)) if outcome else None
+            return Claim("done", found, owner, task, context)
         alive = float(row[4]) >= time.time()
-        return Claim("running" if alive else "abandoned", None, owner, task)
+        return Claim("running" if alive else "abandoned", None, owner, task, context)
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
         t = self.table
         async with self.engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 sa.update(t)
-                .where(t.c.key == key.digest, t.c.owner == owner)
-                .values(task_id=task_id)
+                .where(t.c.key == key.digest, t.c.owner == owner, t.c.state == "running")
+                .values(task_id=task_id, context_id=context_id)
             )
+        return bool(result.rowcount)
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
         t = self.table
@@ -142,5 +158,81 @@ class DatabaseDedupeStore:
             )
             await conn.execute(sa.delete(t).where(t.c.expires_at < now))
 
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        t = self.table
+        query = (
+            sa.select(
+                t.c.agent,
+                t.c.scope,
+                t.c.message_id,
+                t.c.caller,
+                t.c.owner,
+                t.c.task_id,
+                t.c.context_id,
+            )
+            .where(t.c.state == "running", t.c.lease_until < time.time())
+            .order_by(t.c.lease_until)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            AbandonedClaim(
+                MessageKey(str(r[0]), str(r[1]), str(r[2]), str(r[3])),
+                str(r[4]),
+                str(r[5]) if r[5] else None,
+                str(r[6] or ""),
+            )
+            for r in rows
+        ]
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        now = time.time()
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(t)
+                .where(t.c.key == key.digest, t.c.state == "running", t.c.lease_until < now)
+                .values(owner=owner, lease_until=now + self.lease, task_id=None)
+            )
+        return bool(result.rowcount)
+
+    async def release(self, key: MessageKey) -> bool:
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.delete(t).where(
+                    t.c.key == key.digest, t.c.state == "running", t.c.lease_until < time.time()
+                )
+            )
+        return bool(result.rowcount)
+
     async def aclose(self) -> None:
         return None
+
+
+_identity = sa.Table(
+    "a2a_kafka_state",
+    sa.MetaData(),
+    sa.Column("slot", sa.Integer, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+)
+
+
+async def state_fingerprint(engine: AsyncEngine) -> str:
+    """The random id of this database, made by whichever instance came first.
+
+    Instances that find the same fingerprint share one state; two SQLite files
+    (or two PostgreSQL databases) have different ones.
+    """
+    async with engine.begin() as conn:
+        await conn.run_sync(_identity.metadata.create_all, tables=[_identity])
+    try:
+        async with engine.begin() as conn:
+            fresh = uuid.uuid4().hex[:16]
+            await conn.execute(sa.insert(_identity).values(slot=1, fingerprint=fresh))
+    except IntegrityError:
+        pass  # another instance made it first
+    async with engine.connect() as conn:
+        found: object = (await conn.execute(sa.select(_identity.c.fingerprint))).scalar_one()
+    return str(found)

@@ -5,7 +5,16 @@
 - task events: a `KafkaTaskEventStream`, so ``SubscribeToTask`` and
   ``CancelTask`` work from any instance within milliseconds;
 - remote cancels: `RemoteCancellation` stops a task's run on its instance;
-- dedupe claims: a `DatabaseDedupeStore` in the same database.
+- dedupe claims: a `DatabaseDedupeStore` in the same database;
+- interrupted runs: `TaskInterrupter` marks the task of an instance that died
+  FAILED; the executor reports when the agent really starts (`ReportsStart`),
+  so a message whose agent never started runs on the next instance;
+- the state's fingerprint, advertised in the consumer group
+  (`a2a_kafka.server.state_check`).
+
+Where the database is: `a2a_kafka.cluster.database.database_url` (by default a
+SQLite file in the agent's state folder, which every process of the agent on
+one machine shares; ``postgresql://...`` across machines).
 
 Typical server::
 
@@ -31,11 +40,18 @@ from a2a.types.a2a_pb2 import AgentCard
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from a2a_kafka.cluster.database import create_engine
-from a2a_kafka.cluster.dedupe_store import DatabaseDedupeStore
+from a2a_kafka.cluster.database import database_url as resolve_url
+from a2a_kafka.cluster.dedupe_store import DatabaseDedupeStore, state_fingerprint
 from a2a_kafka.cluster.event_stream import KafkaTaskEventStream
+from a2a_kafka.cluster.interrupted import TaskInterrupter
 from a2a_kafka.cluster.remote_cancel import RemoteCancellation
+from a2a_kafka.cluster.subscriptions import SharedRequestHandler
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.server.handler import KafkaConsumerHandler
+from a2a_kafka.server.started import ReportsStart
+
+PARKED_TIMEOUT = 300.0
+"""Seconds a task waiting for input stays in an instance's memory."""
 
 
 @dataclass
@@ -49,6 +65,11 @@ class SharedTaskState:
     task_store: VersionedDatabaseTaskStore
     events: KafkaTaskEventStream
     dedupe: DatabaseDedupeStore
+    url: str = ""
+    """The database's URL (see `a2a_kafka.cluster.database`)."""
+    fingerprint: str = ""
+    """The database's fingerprint, shared by every instance that uses it."""
+    rerun_interrupted: bool = False
     _cancellations: list[RemoteCancellation] = field(default_factory=list)
 
     @classmethod
@@ -61,23 +82,39 @@ class SharedTaskState:
         *,
         instance_id: str | None = None,
         dedupe_ttl: float = 24 * 3600.0,
-        lease: float = 15.0,
+        lease: float = 10.0,
+        rerun_interrupted: bool = False,
     ) -> AsyncIterator[SharedTaskState]:
         """Connect to the database and the task-event topic; close both on exit.
 
-        ``database_url``: see `a2a_kafka.cluster.database.database_url`.
+        ``database_url``: see `a2a_kafka.cluster.database.database_url` (default:
+        ``A2A_KAFKA_STATE_URL``, else the agent's SQLite file in the state folder).
         ``lease``: seconds after which the claims of a silent instance count as
         abandoned (see `a2a_kafka.server.dedupe`).
+        ``rerun_interrupted``: the agent is idempotent; run again what an instance
+        that died was running, instead of failing its task.
         """
         instance = instance_id or uuid.uuid4().hex
-        engine = create_engine(database_url)
+        url = resolve_url(database_url, config=config, agent=agent)
+        engine = create_engine(url)
         task_store = VersionedDatabaseTaskStore(engine)
         dedupe = DatabaseDedupeStore(engine, ttl=dedupe_ttl, lease=lease)
         events = KafkaTaskEventStream(config, agent, instance_id=instance)
-        state = cls(config, agent, instance, engine, task_store, events, dedupe)
+        state = cls(
+            config,
+            agent,
+            instance,
+            engine,
+            task_store,
+            events,
+            dedupe,
+            url,
+            rerun_interrupted=rerun_interrupted,
+        )
         try:
             await task_store.initialize()
             await dedupe.start()
+            state.fingerprint = await state_fingerprint(engine)
             await events.start()
             yield state
         finally:
@@ -86,12 +123,18 @@ class SharedTaskState:
     def request_handler(
         self, executor: AgentExecutor, card: AgentCard, **options: Any
     ) -> DefaultRequestHandler:
-        """a2a's `DefaultRequestHandler` over the shared store and stream.
+        """a2a's `DefaultRequestHandler` over the shared store and stream
+        (`SharedRequestHandler`: subscriptions through the stream).
 
-        ``options`` go to `DefaultRequestHandler` (push config store, extended card, ...).
+        The executor is wrapped in `ReportsStart`. ``options`` go to
+        `DefaultRequestHandler` (push config store, extended card, ...); a task
+        waiting for input is released from this instance's memory after
+        ``interrupted_task_timeout`` (`PARKED_TIMEOUT`) seconds, since its answer
+        may run on any instance.
         """
-        handler = DefaultRequestHandler(
-            executor, self.task_store, card, event_stream=self.events, **options
+        options.setdefault("interrupted_task_timeout", PARKED_TIMEOUT)
+        handler = SharedRequestHandler(
+            ReportsStart(executor), card, self.task_store, self.events, **options
         )
         self._cancellations.append(RemoteCancellation(handler, self.events))
         return handler
@@ -106,6 +149,10 @@ class SharedTaskState:
             self.config,
             dedupe=self.dedupe,
             instance_id=self.instance_id,
+            state_fingerprint=self.fingerprint,
+            reports_start=True,
+            rerun_interrupted=self.rerun_interrupted,
+            interrupt_task=TaskInterrupter(self.task_store, self.events).fail,
             **options,
         )
 

@@ -20,6 +20,12 @@ the reply, the dedupe store) still failed after the `RetryPolicy`. Malformed
 requests that *do* have a reply address are answered with a JSON-RPC error
 instead and are not dead-lettered: their caller has its terminal outcome, and
 replaying them could only produce the same error.
+
+Credentials are not kept: the value of every header in ``secret_headers``
+(``Authorization``, API-key headers) is replaced by ``[redacted]``, so a dead
+letter of an agent that authenticates callers is rejected when replayed
+(`UnauthenticatedError`) instead of running with a credential nobody should
+have read.
 """
 
 from __future__ import annotations
@@ -42,6 +48,9 @@ TIME = "a2a-kafka-dlq-time"
 REPLAYS = "a2a-kafka-dlq-replays"
 
 _MAX_MESSAGE = 1000
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key"})
+"""Lower-cased names of headers whose values are never dead-lettered."""
+REDACTED = b"[redacted]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +104,21 @@ class DeadLetter:
 
 
 def dead_letter_headers(
-    record: Any, error_type: str, message: str, attempts: int, *, now: float | None = None
+    record: Any,
+    error_type: str,
+    message: str,
+    attempts: int,
+    *,
+    now: float | None = None,
+    secret_headers: frozenset[str] = SECRET_HEADERS,
 ) -> list[tuple[str, bytes]]:
     """The headers of the dead letter of ``record`` (an aiokafka `ConsumerRecord`)."""
     original: Headers = record.headers or ()
-    kept = [(n, v) for n, v in original if not n.startswith(DLQ_PREFIX) or n == REPLAYS]
+    kept = [
+        (n, REDACTED if str(n).lower() in secret_headers else v)
+        for n, v in original
+        if not n.startswith(DLQ_PREFIX) or n == REPLAYS
+    ]
     one_line = " ".join(message.split())[:_MAX_MESSAGE]
     return [
         *kept,

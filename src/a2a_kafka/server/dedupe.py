@@ -4,17 +4,21 @@ Kafka delivers a request at least once: after a crash or a rebalance the
 uncommitted requests are delivered again, and a caller may itself send the
 same message again (a retry after a timeout, a restarted client). Before
 running the agent, the handler *claims* the message in a `DedupeStore`, keyed
-by (agent, caller, A2A message id); what the claim finds decides:
+by (agent, user, caller id, A2A message id); what the claim finds decides:
 
-- ``new``: nobody ran it: run the agent, then `complete` the claim with the
-  JSON-RPC outcome (``{"result": ...}`` or ``{"error": ...}``) before the
-  reply is produced.
+- ``new``: nobody ran it: run the agent, reply, then `complete` the claim with
+  the JSON-RPC outcome (``{"result": ...}`` or ``{"error": ...}``); if the
+  instance dies in between, the task it left is terminal and is the outcome.
 - ``done``: re-send the recorded outcome; the agent does not run.
 - ``running``: another delivery is running it on an instance that is alive
   (its lease is fresh): wait for it to finish, then re-send its outcome.
-- ``abandoned``: the instance that ran it died (its lease ran out). The agent
-  may have done part of the work, so it is not run again: the caller gets an
-  explicit error naming the task, and can recover it with ``GetTask``.
+- ``abandoned``: the instance that ran it died (its lease ran out). If the
+  agent had started (the claim names its task), it may have done part of the
+  work, so it is not run again: the task is marked FAILED and the caller gets
+  an explicit error naming the task (see `a2a_kafka.server.requests`). If it
+  never started, the claim is taken over and the message runs.
+
+A claim names a task (`note_task`) exactly when the agent started on it.
 
 Claims expire after ``ttl`` seconds (then a message id may run again). Each
 instance keeps the leases of its running claims fresh (`heartbeat`).
@@ -40,16 +44,19 @@ Outcome = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class MessageKey:
-    """Which message: one agent, one caller (owner scope), one A2A message id."""
+    """Which message: one agent, one user (the tasks' owner scope), one A2A message id,
+    from one caller (the ``a2a-kafka-caller-id`` header; two callers that reuse a
+    message id are two messages)."""
 
     agent: str
     scope: str
     message_id: str
+    caller: str = ""
 
     @property
     def digest(self) -> str:
         """A fixed-length primary key for any lengths of the parts."""
-        raw = json.dumps([self.agent, self.scope, self.message_id]).encode()
+        raw = json.dumps([self.agent, self.scope, self.message_id, self.caller]).encode()
         return hashlib.sha256(raw).hexdigest()
 
 
@@ -63,7 +70,19 @@ class Claim:
     owner: str | None = None
     """The instance that holds or held the claim (not for ``new``)."""
     task_id: str | None = None
-    """The task the first run created, when it was recorded."""
+    """The task the first run created: set once the agent started."""
+    context_id: str = ""
+    """That task's context."""
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonedClaim:
+    """A running claim whose owner's lease ran out."""
+
+    key: MessageKey
+    owner: str
+    task_id: str | None
+    context_id: str = ""
 
 
 class DedupeStore(Protocol):
@@ -79,8 +98,11 @@ class DedupeStore(Protocol):
         """The current state of ``key`` (``new`` when unknown or expired)."""
         ...
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
-        """Record the task a running claim created."""
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
+        """Record the task a running claim created; False if the claim is not ``owner``'s
+        any more (another instance took it over: the agent must not start here)."""
         ...
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
@@ -95,6 +117,18 @@ class DedupeStore(Protocol):
         """Keep the leases of ``owner``'s running claims fresh; purge expired claims."""
         ...
 
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        """Running claims whose owner's lease ran out (oldest first)."""
+        ...
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        """Make an abandoned claim ``owner``'s, to run it again; False if no longer abandoned."""
+        ...
+
+    async def release(self, key: MessageKey) -> bool:
+        """Forget an abandoned claim (its message may run again); False if no longer abandoned."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -105,6 +139,7 @@ class _Entry:
     expires_at: float
     outcome: Outcome | None = None
     task_id: str | None = None
+    context_id: str = ""
 
 
 class MemoryDedupeStore:
@@ -134,12 +169,16 @@ class MemoryDedupeStore:
         if entry is None or entry.expires_at < time.time():
             self._entries.pop(key.digest, None)
             return Claim("new")
-        return Claim(entry.state, entry.outcome, entry.owner, entry.task_id)
+        return Claim(entry.state, entry.outcome, entry.owner, entry.task_id, entry.context_id)
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
         entry = self._entries.get(key.digest)
-        if entry is not None and entry.owner == owner:
-            entry.task_id = task_id
+        if entry is None or entry.owner != owner:
+            return False
+        entry.task_id, entry.context_id = task_id, context_id
+        return True
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
         entry = self._entries.get(key.digest)
@@ -152,6 +191,15 @@ class MemoryDedupeStore:
         now = time.time()
         for digest in [d for d, e in self._entries.items() if e.expires_at < now]:
             del self._entries[digest]
+
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        return []  # one process: its claims die with it
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        return False
+
+    async def release(self, key: MessageKey) -> bool:
+        return False
 
     async def aclose(self) -> None:
         return None

@@ -22,6 +22,14 @@ Contract:
 - **Deadlines.** Requests whose caller's deadline has passed are skipped.
 - **Observability.** `stats` counts every outcome (`HandlerStats`); changes are
   logged every ``stats_interval`` seconds.
+- **Shared state.** The group consumer's client id advertises the fingerprint of
+  the instance's state (`a2a_kafka.server.state_check`); a group whose members
+  do not share one is logged loudly, and a task operation answered "not found"
+  then says why instead.
+- **Failover.** A killed instance leaves the group after ``session_timeout_ms``
+  (`GROUP_DEFAULTS`, 6 s, the broker's minimum); its claims count as abandoned
+  once their lease (10 s) ran out, and are decided by the next instance that
+  sees them (`RequestProcessor.sweep`, each heartbeat).
 - **Supervision.** The consume loop survives any failure of a poll: it is logged at
   once, counted (``loop_failures``) and retried with backoff; after `LOOP_RETRIES`
   in a row, or when no poll happened for `GIVE_UP_STUCK` seconds, the handler has
@@ -38,6 +46,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,18 +56,22 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from a2a_kafka.auth.policy import AuthPolicy
 from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import A2AKafkaError, BrokerError
+from a2a_kafka.errors import A2AKafkaError, BrokerError, ConfigurationError
 from a2a_kafka.registry import publish_card, with_kafka_interface
 from a2a_kafka.server import router
+from a2a_kafka.server.dead_letters import SECRET_HEADERS
 from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
 from a2a_kafka.server.housekeeping import keep_house
 from a2a_kafka.server.offsets import OffsetTracker
 from a2a_kafka.server.replies import ReplySender
-from a2a_kafka.server.requests import RequestProcessor, Settings
+from a2a_kafka.server.requests import InterruptTask, RequestProcessor, Settings
 from a2a_kafka.server.retry import RetryPolicy
+from a2a_kafka.server.state_check import StateCheck, client_id_with
 from a2a_kafka.server.stats import HandlerStats
+from a2a_kafka.telemetry.hooks import processing
 from a2a_kafka.topics import AgentTopics, ensure_topics
 
 logger = logging.getLogger(__name__)
@@ -84,6 +97,16 @@ COMMIT_TIMEOUT = 10.0
 is for ever while the broker is down. What was not committed is committed next time,
 or redelivered to the partition's next owner."""
 
+GROUP_DEFAULTS = {
+    "session_timeout_ms": 6000,
+    "heartbeat_interval_ms": 1000,
+    "retry_backoff_ms": 100,
+    "metadata_max_age_ms": 30000,
+}
+"""Group consumer settings chosen from the failover figures (docs/reliability.md): a
+killed instance leaves the group after 6 s (aiokafka's default is 10 s; the broker
+accepts 6 s at least by default); ``consumer_options`` override them."""
+
 
 class KafkaConsumerHandler:
     """Consumes ``agent.<name>.requests`` and answers through ``request_handler``.
@@ -98,6 +121,11 @@ class KafkaConsumerHandler:
         max_request_bytes: larger request records are rejected with an error reply.
         drain_timeout: seconds `aclose()` waits for in-flight requests.
         context_builder: builds each request's ``ServerCallContext`` (authentication hook).
+        auth: the callers this agent accepts (`a2a_kafka.auth.AuthPolicy`): the card
+            declares its schemes, each request is verified (the context builder
+            becomes the policy's), its credential headers are redacted in dead letters.
+            None: every caller is anonymous.
+        card_signer: signs the card as published (`a2a_kafka.auth.cards.card_signer`).
         dedupe: where SendMessage claims live; a `DatabaseDedupeStore` on the task
             store's database for several instances. Default: this process's memory.
         retry: retries of producing replies and of dedupe-store calls before a
@@ -106,6 +134,14 @@ class KafkaConsumerHandler:
             redelivered message (then the caller gets the task as it is).
         stats_interval: seconds between log lines with the changed `stats`; None: never.
         instance_id: this instance's name in dedupe claims; random by default.
+        state_fingerprint: the fingerprint of the task state this instance uses
+            (`a2a_kafka.server.state_check`); by default the dedupe database's, or
+            ``memory-<instance>`` for a `MemoryDedupeStore`.
+        reports_start: the executor reports its start (`a2a_kafka.server.started`).
+        rerun_interrupted: run again a message whose instance died mid-run (for
+            idempotent agents); default: never twice, its task is marked FAILED.
+        interrupt_task: marks the task of a cut-off run FAILED
+            (`a2a_kafka.cluster.interrupted.TaskInterrupter.fail`).
     """
 
     def __init__(
@@ -125,7 +161,18 @@ class KafkaConsumerHandler:
         duplicate_wait: float = 30.0,
         stats_interval: float | None = 60.0,
         instance_id: str | None = None,
+        auth: AuthPolicy | None = None,
+        card_signer: Callable[[AgentCard], AgentCard] | None = None,
+        state_fingerprint: str | None = None,
+        reports_start: bool = False,
+        rerun_interrupted: bool = False,
+        interrupt_task: InterruptTask | None = None,
     ) -> None:
+        if auth is not None:
+            if context_builder is not router.default_context:
+                raise ConfigurationError("pass either auth or a context_builder, not both")
+            agent_card = auth.secure_card(agent_card) if agent_card is not None else None
+            context_builder = auth.context_builder()
         self.agent = agent
         self.topics = AgentTopics.of(config, agent)
         self.config = config
@@ -135,6 +182,7 @@ class KafkaConsumerHandler:
         self.dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._handler = request_handler
         self._card = agent_card
+        self._card_signer = card_signer
         self._max_in_flight = max_in_flight
         self._drain_timeout = drain_timeout
         self._stats_interval = stats_interval
@@ -146,7 +194,15 @@ class KafkaConsumerHandler:
             retry=retry or RetryPolicy(),
             duplicate_wait=duplicate_wait,
             build_context=context_builder,
+            secret_headers=SECRET_HEADERS | (auth.secret_headers if auth else frozenset()),
+            reports_start=reports_start,
+            rerun_interrupted=rerun_interrupted,
+            interrupt_task=interrupt_task,
+            state_conflict=lambda: self._state_check.conflict,
         )
+        self._fingerprint = state_fingerprint
+        self._state_check = StateCheck(config, agent, self.group_id)
+        self._checking: asyncio.Task[None] | None = None
         self._stats = HandlerStats()
         self._offsets = OffsetTracker()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -211,6 +267,11 @@ class KafkaConsumerHandler:
         return self._stats.snapshot(in_flight=len(self._tasks))
 
     @property
+    def state_conflict(self) -> str | None:
+        """Why this agent's instances do not share one task state; None while they do."""
+        return self._state_check.conflict
+
+    @property
     def assignment(self) -> frozenset[TopicPartition]:
         """The request-topic partitions this instance consumes now."""
         return frozenset(self._consumer.assignment()) if self._consumer else frozenset()
@@ -235,18 +296,24 @@ class KafkaConsumerHandler:
         await ensure_topics(self.config, topics)
         await self.dedupe.start()
         try:
+            fingerprint = await self._state_fingerprint()
             self._producer = self.config.kafka.producer(**self.config.producer_kwargs())
             await self._producer.start()
             self._processor = RequestProcessor(
                 self._settings,
                 self._handler,
-                ReplySender(self._producer),
+                ReplySender(self._producer, kept_on=self.topics.responses),
                 self.dedupe,
                 self._stats,
                 stopping=lambda: self._stopping,
             )
             self._consumer = self.config.kafka.consumer(
-                **self.config.consumer_kwargs(group_id=self.group_id, auto_offset_reset="earliest")
+                **self.config.consumer_kwargs(
+                    group_id=self.group_id,
+                    auto_offset_reset="earliest",
+                    client_id=client_id_with(self.config.client_id, fingerprint),
+                    **GROUP_DEFAULTS,
+                )
             )
             await self._consumer.start()
             await _until_listed(self._consumer, self.topics.requests)
@@ -263,18 +330,30 @@ class KafkaConsumerHandler:
                     lambda: self.stats,
                     self._stats_interval,
                     self._check_health,
+                    sweep=self._processor.sweep,
                 )
             )
             self._housekeeping.add_done_callback(self._housekeeping_ended)
+            self._checking = asyncio.create_task(self._state_check.run())
             await self._wait_assigned(assigned)
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
+                if self._card_signer is not None:
+                    card = self._card_signer(card)
                 await publish_card(self._producer, self.config, self.agent, card)
         except BaseException as exc:  # whatever failed, leave the group and stop it all
             await self.aclose()
             if isinstance(exc, KafkaError):
                 raise BrokerError(f"agent {self.agent!r} cannot start on Kafka: {exc!r}") from exc
             raise
+
+    async def _state_fingerprint(self) -> str:
+        if self._fingerprint is not None:
+            return self._fingerprint
+        shared = getattr(self.dedupe, "state_fingerprint", None)  # DatabaseDedupeStore's
+        if shared is not None:
+            return str(await shared())
+        return f"memory-{self.instance_id[:12]}"
 
     async def _wait_assigned(self, assigned: asyncio.Event) -> None:
         assert self._loop_task is not None
@@ -369,7 +448,7 @@ class KafkaConsumerHandler:
 
     def _spawn(self, tp: TopicPartition, record: ConsumerRecord[Any, Any]) -> None:
         assert self._processor is not None
-        task = asyncio.create_task(self._processor.process(record))
+        task = asyncio.create_task(processing(self, record, self._processor.process))
         self._tasks.add(task)
 
         def done(t: asyncio.Task[None]) -> None:
@@ -425,11 +504,12 @@ class KafkaConsumerHandler:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await close_quietly(f"{self.agent}'s consumer", self._consumer.stop)
             self._consumer = None
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._housekeeping
-            self._housekeeping = None
+        for chore in (self._housekeeping, self._checking):
+            if chore is not None:
+                chore.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await chore
+        self._housekeeping = self._checking = None
         if self._producer is not None:
             await close_quietly(f"{self.agent}'s producer", self._producer.stop)
             self._producer = None

@@ -10,6 +10,7 @@ it already has (by sequence) and replies of calls it no longer waits for.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
@@ -26,7 +27,15 @@ from aiokafka.errors import (
 from aiokafka.protocol.metadata import MetadataRequest
 
 from a2a_kafka.server.retry import PermanentError
+from a2a_kafka.telemetry.hooks import reply_headers
 from a2a_kafka.wire import ReplyAddress, ReplyKind, encode_reply
+
+logger = logging.getLogger(__name__)
+
+
+def _observed(delivery: asyncio.Future[Any]) -> None:
+    if not delivery.cancelled() and (exc := delivery.exception()) is not None:
+        logger.warning("a reply copy was not written: %r", exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +96,20 @@ class ReplySender:
         producer: the handler's producer.
         recheck: seconds an existing reply topic is trusted before asking again.
         missing_for: seconds a missing reply topic is known missing.
+        kept_on: a topic (the agent's ``agent.<name>.responses``) that also gets every
+            reply record, keyed by correlation id, so the conversation outlives the
+            caller's reply topic (`a2a_kafka.history`). Not waited for: best effort.
     """
 
     def __init__(
-        self, producer: AIOKafkaProducer, recheck: float = 10.0, missing_for: float = 5.0
+        self,
+        producer: AIOKafkaProducer,
+        recheck: float = 10.0,
+        missing_for: float = 5.0,
+        kept_on: str | None = None,
     ) -> None:
         self._producer = producer
+        self._kept_on = kept_on
         self._recheck = recheck
         self._missing_for = missing_for
         self._known: OrderedDict[str, _Answer] = OrderedDict()  # least recently used first
@@ -161,10 +178,24 @@ class ReplySender:
     async def enqueue(self, to: ReplyAddress, cid: str, reply: ReplyRecord) -> Awaitable[Any]:
         """Hand one record to the producer; await the result to know it was written."""
         value, headers = encode_reply(cid, reply.kind, reply.sequence, reply.body)
+        headers += reply_headers(reply.body)
         delivery: Awaitable[Any] = await self._producer.send(
             to.topic, value, key=cid.encode(), partition=to.partition, headers=headers
         )
+        if self._kept_on is not None:
+            await self._keep(self._kept_on, cid, value, headers)
         return delivery
+
+    async def _keep(
+        self, topic: str, cid: str, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        """The copy for the record of replies: best effort, never the reply's failure."""
+        try:
+            copy = await self._producer.send(topic, value, key=cid.encode(), headers=headers)
+        except Exception as exc:
+            logger.warning("reply %s not kept on %s: %r", cid, topic, exc)
+            return
+        copy.add_done_callback(_observed)
 
     async def send(self, to: ReplyAddress, cid: str, replies: Sequence[ReplyRecord]) -> None:
         """Produce ``replies`` in order and wait until the broker acknowledged all.

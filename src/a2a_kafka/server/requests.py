@@ -9,6 +9,12 @@ Every record ends in exactly one of these (counted in `HandlerStats`):
 4. **answered**: routed to the agent's `RequestHandler`, its replies produced;
    a SendMessage / SendStreamingMessage is first claimed in the `DedupeStore`
    so that a redelivery never runs the agent twice (see `a2a_kafka.server.dedupe`);
+   a claim whose instance died is decided here (`RequestProcessor.sweep` finds
+   them too): the agent never started (its executor reports its start,
+   `a2a_kafka.server.started`) -> the message runs; it started -> its task is
+   marked FAILED (``Settings.interrupt_task``) and the caller gets an
+   ``interrupted`` error with the task id, unless the agent re-runs
+   interrupted work (``Settings.rerun_interrupted``);
 5. **dead-lettered after retries**: a retriable step (producing the replies,
    the dedupe store) still failed after the `RetryPolicy`.
 
@@ -24,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from a2a.server.context import ServerCallContext
 from a2a.server.jsonrpc_models import InternalError, InvalidRequestError
 from a2a.server.request_handlers.request_handler import RequestHandler
 from a2a.server.request_handlers.response_helpers import build_error_response
@@ -33,7 +40,7 @@ from google.protobuf.json_format import MessageToDict
 
 from a2a_kafka.methods import DEDUPED
 from a2a_kafka.server import router
-from a2a_kafka.server.dead_letters import dead_letter_headers
+from a2a_kafka.server.dead_letters import SECRET_HEADERS, dead_letter_headers
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
 from a2a_kafka.server.replies import (
     CallerGoneError,
@@ -42,6 +49,7 @@ from a2a_kafka.server.replies import (
     UnusableAddressError,
 )
 from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
+from a2a_kafka.server.started import STARTED_HOOK
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.wire import (
     MalformedRecordError,
@@ -56,8 +64,18 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEDUPED_METHODS = DEDUPED
+CLAIM_LOST = "a2a_kafka.claim_lost"
+"""``ServerCallContext.state`` flag: the start hook found the claim taken over."""
 INTERRUPTED = "interrupted"
 """``error.data.reason`` of the reply to a request whose first run was cut off."""
+STATE_NOT_SHARED = "state-not-shared"
+"""``error.data.reason`` of a task operation this instance cannot answer correctly."""
+TASK_NOT_FOUND = -32001
+TASK_METHODS = frozenset({"GetTask", "CancelTask", "SubscribeToTask", *DEDUPED_METHODS})
+
+InterruptTask = Callable[[str, str, str, str], Awaitable[dict[str, Any] | None]]
+"""``(task id, context id, owner scope, reason)``: mark the task of a cut-off run FAILED unless it
+is terminal already; returns that terminal task (as JSON), the run's real outcome."""
 
 
 @dataclass(slots=True)
@@ -73,6 +91,16 @@ class Settings:
     """Longest wait, in seconds, for another instance's run of the same message."""
     build_context: router.ContextBuilder
     dead_letter_backoff: float = 1.0
+    secret_headers: frozenset[str] = SECRET_HEADERS
+    """Headers whose values are redacted in dead letters (lower-cased names)."""
+    reports_start: bool = False
+    """The executor reports its start (`a2a_kafka.server.started`): a claim without a
+    task means the agent never started."""
+    rerun_interrupted: bool = False
+    """Run a message again whose run was cut off (idempotent agents only)."""
+    interrupt_task: InterruptTask | None = None
+    state_conflict: Callable[[], str | None] = lambda: None
+    """Why this instance cannot answer for the whole group (its state is not shared)."""
 
 
 @dataclass(slots=True)
@@ -137,14 +165,21 @@ class RequestProcessor:
             call = self._parse(request)
         except router.RejectedError as rejected:
             self.stats.rejected += 1
+            self.stats.unauthenticated += rejected.unauthenticated
             logger.warning("rejected request %s: %s", request.cid, rejected)
             await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, rejected.response)])
             return
-        key = self._message_key(call)
+        key = self._message_key(call, request.meta)
         claim = Claim("new")
         if key is not None:
             owner = self.settings.instance
             claim = await self._retrying("dedupe claim", lambda: self.dedupe.claim(key, owner))
+            if claim.state != "new":
+                claim = await self._await_first_run(key, claim, request)
+            if claim.state == "abandoned":
+                claim = await self._decide_abandoned(key, claim, take_over=True)
+            if claim.state == "new" and self.settings.reports_start:
+                call.context.state[STARTED_HOOK] = self._start_hook(key, call.context)
         if claim.state != "new":
             assert key is not None
             await self._duplicate(call, request, key, claim)
@@ -164,19 +199,56 @@ class RequestProcessor:
             raise router.RejectedError(request.cid, error)
         return router.parse(request.value, request.meta, self.settings.build_context)
 
-    def _message_key(self, call: router.Call) -> MessageKey | None:
+    def _message_key(self, call: router.Call, meta: RequestMeta) -> MessageKey | None:
         if call.method not in DEDUPED_METHODS or not isinstance(call.request, SendMessageRequest):
             return None
         message_id = call.request.message.message_id
         if not message_id:
             return None
-        return MessageKey(self.settings.agent, call.context.user.user_name, message_id)
+        user = call.context.user.user_name
+        return MessageKey(self.settings.agent, user, message_id, meta.caller_id or "")
+
+    def _start_hook(
+        self, key: MessageKey, context: ServerCallContext
+    ) -> Callable[[str, str], Awaitable[None]]:
+        owner = self.settings.instance
+
+        async def started(task_id: str, context_id: str) -> None:
+            noted = await self._retrying(
+                "dedupe start", lambda: self.dedupe.note_task(key, owner, task_id, context_id)
+            )
+            if not noted:  # taken for dead and taken over: the other instance runs it
+                context.state[CLAIM_LOST] = True
+                raise ClaimLostError(
+                    f"message {key.message_id} was taken over by another instance; "
+                    "the agent does not start here"
+                )
+
+        return started
+
+    def _explained(self, call: router.Call, body: dict[str, Any]) -> dict[str, Any]:
+        """``body``, or, for a task this instance cannot see in an unshared group, why."""
+        error = body.get("error")
+        if call.method not in TASK_METHODS or not isinstance(error, dict):
+            return body
+        if error.get("code") != TASK_NOT_FOUND or not (why := self.settings.state_conflict()):
+            return body
+        message = (
+            f"{error.get('message') or 'task not found'} on this instance, which cannot tell: {why}"
+        )
+        data = {"reason": STATE_NOT_SHARED}
+        return build_error_response(body.get("id"), InternalError(message=message, data=data))
 
     async def _unary(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
-        body = await router.unary(self.handler, call)
-        if key is not None:
-            await self._record(key, _outcome(body))
-        await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
+        body = self._explained(call, await router.unary(self.handler, call))
+        if key is not None and call.context.state.get(CLAIM_LOST):
+            await self._answer_from_owner(call, request, key)
+            return
+        try:
+            await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
+        finally:  # after the reply (a crash before it leaves a terminal task), even if it failed
+            if key is not None:
+                await self._record(key, _outcome(body))
 
     async def _stream(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
         """Produce each event as it happens; only records not acknowledged yet are kept.
@@ -187,22 +259,34 @@ class RequestProcessor:
         count = 0
         last: dict[str, Any] | None = None
         task_id: str | None = None
-        async for body in router.stream(self.handler, call):
+        async for raw in router.stream(self.handler, call):
+            if key is not None and call.context.state.get(CLAIM_LOST):
+                break  # the instance that took the message over answers (below)
+            body = self._explained(call, raw) if count == 0 else raw
             record = ReplyRecord(ReplyKind.EVENT, count, body)
             count, last = count + 1, body
-            if task_id is None and (task_id := _task_id(body)) is not None and key is not None:
+            noting = key is not None and not self.settings.reports_start  # else the hook did
+            if task_id is None and (task_id := _task_id(body)) is not None and noting:
+                assert key is not None
                 await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
             unacked[record.sequence] = (record, await self._enqueue_live(request, record))
             _drop_acknowledged(unacked)
-        if key is not None:
-            await self._record(key, await self._final_outcome(call, last, task_id))
+        if key is not None and call.context.state.get(CLAIM_LOST):
+            pending = [delivery for _, delivery in unacked.values() if delivery is not None]
+            await asyncio.gather(*pending, return_exceptions=True)
+            await self._answer_from_owner(call, request, key)
+            return
         end = ReplyRecord(ReplyKind.END, count, None)
         unacked[end.sequence] = (end, await self._enqueue_live(request, end))
         pending = [delivery for _, delivery in unacked.values() if delivery is not None]
         await asyncio.gather(*pending, return_exceptions=True)
         _drop_acknowledged(unacked)
-        if unacked:
-            await self._reply(request, [record for record, _ in unacked.values()])
+        try:
+            if unacked:
+                await self._reply(request, [record for record, _ in unacked.values()])
+        finally:  # after the reply (a crash before it leaves a terminal task), even if it failed
+            if key is not None:
+                await self._record(key, await self._final_outcome(call, last, task_id))
 
     async def _enqueue_live(
         self, request: _Request, record: ReplyRecord
@@ -238,9 +322,6 @@ class RequestProcessor:
     ) -> None:
         self.stats.duplicates += 1
         logger.info("message %s of %s was delivered before", key.message_id, self.settings.agent)
-        claim = await self._await_first_run(key, claim, request)
-        if claim.state == "abandoned":
-            claim = await self._interrupt(key, claim)
         outcome = claim.outcome or await self._snapshot(call, claim)
         body = {"jsonrpc": "2.0", "id": call.request_id, **outcome}
         if call.streaming:
@@ -261,20 +342,82 @@ class RequestProcessor:
             claim = await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
         return claim
 
+    async def _answer_from_owner(
+        self, call: router.Call, request: _Request, key: MessageKey
+    ) -> None:
+        """Another instance took this message over before the agent started here (this
+        one's lease had lapsed): answer with that instance's run, as for a duplicate."""
+        claim = await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
+        claim = await self._await_first_run(key, claim, request)
+        await self._duplicate(call, request, key, claim)
+
+    async def sweep(self) -> None:
+        """Decide the claims of dead instances that no redelivery decided (yet).
+
+        A claim whose request is never redelivered (the caller's deadline passed,
+        so the request is skipped) would otherwise leave its task WORKING.
+        """
+        claims = await self.dedupe.abandoned()
+        for found in claims:
+            if self.stopping():
+                return
+            if found.owner == self.settings.instance:
+                continue  # its lease lapsed (a stalled loop), but this instance is alive
+            claim = Claim("abandoned", None, found.owner, found.task_id, found.context_id)
+            await self._decide_abandoned(found.key, claim, take_over=False)
+
+    async def _decide_abandoned(self, key: MessageKey, claim: Claim, *, take_over: bool) -> Claim:
+        """Decide a claim whose instance died; ``Claim("new")`` if this instance runs it now.
+
+        Whichever instance decides first wins; the others read its decision.
+        """
+        started = claim.task_id is not None or not self.settings.reports_start
+        if not started or self.settings.rerun_interrupted:
+            owner = self.settings.instance
+            if not take_over:  # no request here: its redelivery will claim and run it
+                await self._retrying("dedupe release", lambda: self.dedupe.release(key))
+                return Claim("new")
+            if await self._retrying("dedupe take-over", lambda: self.dedupe.take_over(key, owner)):
+                logger.info("message %s: its instance died, running it here", key.message_id)
+                return Claim("new")
+            # decided meanwhile, or released by a sweep: claim it anew ("new" = ours)
+            return await self._retrying("dedupe claim", lambda: self.dedupe.claim(key, owner))
+        if claim.task_id and self.settings.interrupt_task is not None:
+            reason = (
+                f"interrupted: the instance running message {key.message_id} stopped before "
+                "the agent finished; the agent is not run twice"
+            )
+            try:
+                finished = await self.settings.interrupt_task(
+                    claim.task_id, claim.context_id, key.scope, reason
+                )
+            except Exception as exc:  # the claim is still decided; GetTask may show WORKING
+                logger.error("interrupted task %s not marked FAILED: %r", claim.task_id, exc)
+                finished = None
+            if finished is not None:  # it ran to its end; only the record was lost
+                return await self._decide(key, claim, {"result": {"task": finished}})
+        return await self._interrupt(key, claim)
+
     async def _interrupt(self, key: MessageKey, claim: Claim) -> Claim:
         """Decide an abandoned claim as interrupted (once, whichever instance comes first)."""
         message = (
             f"interrupted: the instance that ran message {key.message_id} stopped before "
             "answering; the agent is not run twice"
-            + (f"; get task {claim.task_id} for its state" if claim.task_id else "")
+            + (f"; task {claim.task_id} is FAILED (GetTask shows it)" if claim.task_id else "")
         )
         data = {"reason": INTERRUPTED, "taskId": claim.task_id or ""}
         outcome = _outcome(build_error_response(None, InternalError(message=message, data=data)))
+        decided = await self._decide(key, claim, outcome)
+        if decided.outcome is outcome:
+            self.stats.interrupted += 1
+        return decided
+
+    async def _decide(self, key: MessageKey, claim: Claim, outcome: Outcome) -> Claim:
+        """Record ``outcome`` for an abandoned claim, or read who decided it first."""
         won = await self._retrying(
             "dedupe record", lambda: self.dedupe.complete(key, None, outcome)
         )
         if won:
-            self.stats.interrupted += 1
             return Claim("done", outcome, claim.owner, claim.task_id)
         return await self._retrying("dedupe look-up", lambda: self.dedupe.look(key))
 
@@ -285,7 +428,9 @@ class RequestProcessor:
         return found or _outcome(_error_body(call.request_id, busy))
 
     async def _record(self, key: MessageKey, outcome: Outcome) -> None:
-        """Record the outcome before replying; a failure here only costs a later duplicate."""
+        """Record the outcome (after the reply: the reply does not wait for it). If this
+        instance dies first, the claim is decided from the task as stored, which is
+        terminal by then; a failure here only costs a later duplicate that reads it."""
         owner = self.settings.instance
         try:
             await self._retrying("dedupe record", lambda: self.dedupe.complete(key, owner, outcome))
@@ -293,9 +438,20 @@ class RequestProcessor:
             logger.error("outcome of message %s not recorded: %s", key.message_id, exc)
 
     async def _reply(self, request: _Request, records: list[ReplyRecord]) -> None:
-        await self._retrying(
-            "producing the reply", lambda: self.replies.send(request.to, request.cid, records)
-        )
+        """Produce the replies; while the caller still waits (a broker restart can take
+        longer than the retry policy), rounds of retries go on; then it is dead-lettered."""
+        while True:
+            try:
+                await self._retrying(
+                    "producing the reply",
+                    lambda: self.replies.send(request.to, request.cid, records),
+                )
+                return
+            except RetriesExhaustedError:
+                waiting = request.deadline is not None and time.time() < request.deadline
+                if not waiting or self.stopping():
+                    raise
+                logger.warning("reply %s not produced yet; the caller waits, retrying", request.cid)
 
     async def _retrying(self, step: str, action: Callable[[], Awaitable[T]]) -> T:
         return await self.settings.retry.run(step, action, on_retry=self._count_retry)
@@ -317,7 +473,13 @@ class RequestProcessor:
         Until it is written the record stays unfinished, so its offset is not
         committed and a restart redelivers it: a dead letter is never lost.
         """
-        headers = dead_letter_headers(record, type(error).__name__, str(error), attempts)
+        headers = dead_letter_headers(
+            record,
+            type(error).__name__,
+            str(error),
+            attempts,
+            secret_headers=self.settings.secret_headers,
+        )
         topic = self.settings.dead_letter_topic
         while True:
             try:
@@ -329,6 +491,10 @@ class RequestProcessor:
                     raise
                 logger.error("dead letter to %s not produced, retrying: %r", topic, exc)
                 await asyncio.sleep(self.settings.dead_letter_backoff)
+
+
+class ClaimLostError(RuntimeError):
+    """This instance's claim of a message was taken over before its agent started."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from packaging.version import InvalidVersion, Version
 
+from a2a_kafka.errors import UnauthenticatedError
 from a2a_kafka.methods import METHODS, STREAMING
 from a2a_kafka.wire import RequestMeta
 
@@ -49,8 +50,8 @@ def default_context(meta: RequestMeta) -> ServerCallContext:
     """Service parameters as ``state['headers']`` (lower-cased, as over HTTP).
 
     The caller is unauthenticated: a record header proves nothing about who
-    wrote it. Deployments that authenticate (SASL principals, signed tokens in
-    ``Authorization``) pass their own builder to `KafkaConsumerHandler`.
+    wrote it. Agents that authenticate callers use `a2a_kafka.auth.AuthPolicy`'s
+    builder (or their own) in `KafkaConsumerHandler`.
     """
     headers = {name.lower(): value for name, value in meta.service_parameters.items()}
     return ServerCallContext(
@@ -77,10 +78,20 @@ class Call:
 
 
 class RejectedError(Exception):
-    """A request that cannot be routed; ``response`` is the error reply to send."""
+    """A request that cannot be routed; ``response`` is the error reply to send.
 
-    def __init__(self, request_id: str | int | None, error: JSONRPCError | A2AError) -> None:
+    ``unauthenticated``: refused for its credentials (`UnauthenticatedError`).
+    """
+
+    def __init__(
+        self,
+        request_id: str | int | None,
+        error: JSONRPCError | A2AError,
+        *,
+        unauthenticated: bool = False,
+    ) -> None:
         super().__init__(str(error.message))
+        self.unauthenticated = unauthenticated
         self.response = build_error_response(request_id, error)
 
 
@@ -113,7 +124,9 @@ def parse(value: bytes | None, meta: RequestMeta, build_context: ContextBuilder)
         raise RejectedError(request_id, InvalidParamsError(data={"parseError": str(exc)})) from None
     try:
         context = build_context(meta)
-    except A2AError as exc:  # e.g. an authentication hook refusing the caller
+    except UnauthenticatedError as exc:  # `a2a_kafka.auth.AuthPolicy` refusing the caller
+        raise RejectedError(request_id, exc.as_jsonrpc(), unauthenticated=True) from None
+    except A2AError as exc:  # another refusal by the hook
         raise RejectedError(request_id, exc) from None
     except Exception as exc:
         logger.exception("context builder failed for %s", request_id)

@@ -9,7 +9,18 @@ seconds.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
+
+OUTCOMES = frozenset(
+    {"answered", "rejected", "expired", "caller_gone", "dead_lettered", "duplicates"}
+)
+"""The counters that say how a request ended (``duplicates``: answered from the record)."""
+
+outcome_seen: ContextVar[list[str] | None] = ContextVar("a2a_kafka_outcome", default=None)
+"""Set to a list by `a2a_kafka.telemetry.hooks` around one request's processing: every
+`OUTCOMES` counter the request increments is appended, so the request's outcome is known
+without the processor reporting it twice."""
 
 
 @dataclass(slots=True)
@@ -24,6 +35,9 @@ class HandlerStats:
 
     rejected: int = 0
     """Malformed requests with a reply address, answered with a JSON-RPC error."""
+
+    unauthenticated: int = 0
+    """Of ``rejected``: credentials missing, invalid or expired; the agent did not run."""
 
     expired: int = 0
     """Requests skipped because the caller's deadline had passed."""
@@ -54,6 +68,12 @@ class HandlerStats:
 
     loop_failures: int = 0
     """Polls of the consume loop that failed (logged, retried with backoff)."""
+
+    def __setattr__(self, name: str, value: int) -> None:
+        seen = outcome_seen.get()
+        if seen is not None and name in OUTCOMES and value > getattr(self, name, value):
+            seen.append(name)  # an increment of a live counter (not a snapshot's __init__)
+        object.__setattr__(self, name, value)
 
     def snapshot(self, in_flight: int) -> HandlerStats:
         """A copy, with the current ``in_flight``."""

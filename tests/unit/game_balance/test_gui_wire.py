@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from a2a_kafka.wire import CORRELATION_ID, KIND, REPLY_PARTITION, REPLY_TOPIC, SEQUENCE
 from game_balance.gui.wire import ORPHAN_WAIT_S, Correlator, Record, Topics
@@ -160,3 +161,12 @@ def test_records_that_are_not_json_still_show() -> None:
     assert row["method"] == ""
     assert row["key"] is None
     assert row["correlation_id"] == ""
+
+
+def test_the_wire_panel_never_shows_credentials() -> None:
+    sent = request("c9")
+    secret = [("Authorization", b"Bearer eyJ.secret-token.sig"), ("X-API-Key", b"secret-key")]
+    correlator = Correlator(Topics("p."), Clock())
+    rows = [*correlator.add(replace(sent, headers=[*sent.headers, *secret])), *correlator.flush()]
+    assert rows
+    assert "secret" not in json.dumps(rows, ensure_ascii=False)

@@ -32,6 +32,10 @@ from game_balance.gui.events import Event
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0
+REGISTRY_WAIT_S = 30.0
+"""Longest wait for the agent registry when the page asks which agents run. Reading it takes
+a fresh consumer a few round trips: seconds on a busy machine, where 5 s showed every agent
+as unknown; an unreachable broker fails at once, a stalled one within this bound."""
 MAX_TEXT = 4_000
 
 CardLookup = Callable[[], Awaitable[Mapping[str, AgentCard]]]
@@ -130,7 +134,7 @@ async def _agents(state: GuiState) -> dict[str, Any]:
     error = ""
     if state.cards is not None:
         try:
-            async with asyncio.timeout(5.0):
+            async with asyncio.timeout(REGISTRY_WAIT_S):
                 cards = await state.cards()
         except Exception as exc:  # shown on the page; the chat reports its own errors
             error = f"cannot read the agent registry: {exc}"

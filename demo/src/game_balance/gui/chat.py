@@ -1,7 +1,8 @@
 """One chat turn with an agent over Kafka, as page events, with every failure made explicit.
 
 `ChatService.turn` sends the user's text (continuing a task and context when given), maps
-each stream event with `EventMapper`, and always ends with a ``done`` event. Failures become
+each stream event with `EventMapper`, and always ends with a ``done`` event (which a turn
+that did not fail follows with its ``trace``, when the process records spans). Failures become
 one ``error`` event before it, never an exception and never a silent stall:
 
 | ``kind`` | cause |
@@ -24,6 +25,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from a2a.client import ClientCallContext
 from a2a.client.errors import A2AClientTimeoutError
@@ -38,6 +40,7 @@ from a2a_kafka import (
     KafkaTransportError,
 )
 from a2a_kafka.broker import probe
+from a2a_kafka.telemetry import waterfall
 from game_balance.connectors import Connector
 from game_balance.gui.events import Event, EventMapper
 from game_balance.gui.wire import Row
@@ -45,6 +48,9 @@ from game_balance.gui.wire import Row
 logger = logging.getLogger(__name__)
 
 CANCEL_TIMEOUT_S = 3.0
+TRACE_SETTLE_S = 5.0
+"""Longest wait after a turn for its agents' spans to end (they end as their last reply is
+acknowledged, a moment after the caller has it)."""
 
 Unanswered = Callable[[float, float], list[Row]]
 """``(older_than, since)`` → requests seen on the wire since ``since`` (`time.monotonic`) and
@@ -71,6 +77,8 @@ class ChatService:
         config: the cluster (to tell a broker that is down from an agent that is silent).
         settings: the deadlines.
         unanswered: the wire observer's view of requests still waiting for a reply.
+        recent: spans of this process (`a2a_kafka.telemetry.waterfall.install`); with it,
+            each turn ends with a ``trace`` event: the waterfall of its calls.
     """
 
     def __init__(
@@ -79,7 +87,9 @@ class ChatService:
         config: KafkaConfig,
         settings: ChatSettings | None = None,
         unanswered: Unanswered | None = None,
+        recent: waterfall.RecentSpans | None = None,
     ) -> None:
+        self.recent = recent
         self.connector = connector
         self.config = config
         self.settings = settings or ChatSettings()
@@ -116,14 +126,15 @@ class ChatService:
     ) -> None:
         mapper = EventMapper()
         failed = False
-        try:
-            async with asyncio.timeout(self.settings.turn_timeout):
-                await self._exchange(agent, message, mapper, emit)
-        except Exception as exc:  # every failure becomes one visible error event
-            failed = True
-            emit(await self._error(agent, exc, mapper))
-            if isinstance(exc, TimeoutError | A2AClientTimeoutError) and mapper.task_id:
-                await self._cancel(agent, mapper.task_id)
+        with waterfall.root(f"chat {agent}") as root:
+            try:
+                async with asyncio.timeout(self.settings.turn_timeout):
+                    await self._exchange(agent, message, mapper, emit)
+            except Exception as exc:  # every failure becomes one visible error event
+                failed = True
+                emit(await self._error(agent, exc, mapper))
+                if isinstance(exc, TimeoutError | A2AClientTimeoutError) and mapper.task_id:
+                    await self._cancel(agent, mapper.task_id)
         emit(
             {
                 "type": "done",
@@ -133,6 +144,8 @@ class ChatService:
                 "elapsed": mapper.elapsed(),
             }
         )
+        if root is not None and self.recent is not None and not failed:
+            emit(await self._trace(root, mapper))  # after done: the page is free already
         emit(None)
 
     async def _exchange(
@@ -147,6 +160,15 @@ class ChatService:
             ):
                 for event in mapper(response):
                     emit(event)
+
+    async def _trace(self, root: Any, mapper: EventMapper) -> Event:
+        """The ``trace`` event: the turn's calls as waterfall rows (see `waterfall.rows`)."""
+        assert self.recent is not None
+        context = root.get_span_context()
+        await self.recent.settled(context.trace_id, TRACE_SETTLE_S)
+        rows = waterfall.rows(self.recent.spans(context.trace_id), context.span_id)
+        trace_id = f"{context.trace_id:032x}"
+        return {"type": "trace", "trace_id": trace_id, "rows": rows, "elapsed": mapper.elapsed()}
 
     async def _cancel(self, agent: str, task_id: str) -> None:
         """Ask ``agent`` to cancel ``task_id``; best effort, bounded by `CANCEL_TIMEOUT_S`."""

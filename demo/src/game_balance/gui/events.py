@@ -10,7 +10,10 @@
 | ``answer`` | an artifact (or a direct message) | ``name``, ``markdown``, ``html``, ``chart`` (SVG or null), ``data`` |
 | ``state`` | any other final state | ``state`` (``completed``, ``failed``, ...), ``text`` |
 
-`chat.ChatService` adds ``error`` and ``done`` events. Every event has ``elapsed``: seconds
+`chat.ChatService` adds ``error`` and ``done`` events, and (when the process traces, as
+``a2a-kafka gui`` does with the telemetry extra) a ``trace`` event after the ``done`` of a
+turn that did not fail, once its agents' spans have ended:
+``trace_id`` and ``rows``, the waterfall of the turn's calls (`a2a_kafka.telemetry.waterfall`). Every event has ``elapsed``: seconds
 since the turn was sent, as the server saw it arrive.
 """  # noqa: E501
 

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from a2a_kafka import KafkaClients, KafkaConfig
 from a2a_kafka.http_server import AppServer
+from a2a_kafka.telemetry import waterfall
 from game_balance.gui.app import GuiState, build_app
 from game_balance.gui.chat import ChatService, ChatSettings
 from game_balance.gui.observer import WireObserver
@@ -73,7 +74,10 @@ async def run_gui(
         clients = await stack.enter_async_context(
             KafkaClients(config.with_(client_id=GUI_CLIENT_ID))
         )
-        chat = ChatService(kafka_connector(clients), config, settings, observer.unanswered)
+        recent = stack.enter_context(waterfall.install())
+        chat = ChatService(
+            kafka_connector(clients), config, settings, observer.unanswered, recent=recent
+        )
         state = GuiState(
             chat,
             observer,

@@ -176,7 +176,7 @@ async function streamTurn(body, onEvent) {
   let buffer = "";
   let done = false;
   try {
-    while (!done) {
+    while (true) { // past "done" too: the turn's trace follows it
       const chunk = await reader.read();
       if (chunk.done) break;
       clearTimeout(watchdog);
@@ -189,8 +189,8 @@ async function streamTurn(body, onEvent) {
         for (const line of message.split("\n")) {
           if (!line.startsWith("data: ")) continue;
           const event = JSON.parse(line.slice(6));
-          onEvent(event);
           if (event.type === "done") done = true;
+          onEvent(event);
         }
       }
     }
@@ -229,6 +229,7 @@ class Turn {
       answer: () => this.answer(event),
       state: () => this.state(event),
       error: () => this.error(event.kind, event.message),
+      trace: () => this.waterfall(event),
       done: () => this.done(event),
     }[event.type];
     if (handler) handler();
@@ -325,7 +326,47 @@ class Turn {
     this.setStatus("failed");
   }
 
+  // The turn's calls as a waterfall: each bar is a call's round trip, its dark part the time
+  // in the agent (its process span), the light rest the time on Kafka; sub-calls indented.
+  waterfall(event) {
+    if (!event.rows || !event.rows.length) return;
+    const end = Math.max(...event.rows.map((r) => r.start_ms + r.total_ms), 1);
+    const pct = (ms) => `${((100 * ms) / end).toFixed(2)}%`;
+    const list = el("div", { class: "wf-rows" });
+    for (const row of event.rows) {
+      const bar = el("span", { class: "wf-bar", style: `left:${pct(row.start_ms)};width:${pct(row.total_ms)}` });
+      if (row.agent_ms !== null) {
+        const offset = row.agent_start_ms - row.start_ms;
+        bar.append(el("span", { class: "wf-agent", style:
+          `left:${((100 * offset) / Math.max(row.total_ms, 1)).toFixed(2)}%;` +
+          `width:${((100 * row.agent_ms) / Math.max(row.total_ms, 1)).toFixed(2)}%` }));
+      }
+      const timing = row.agent_ms === null
+        ? `${row.total_ms.toFixed(0)} ms`
+        : `${row.total_ms.toFixed(0)} ms · agent ${row.agent_ms.toFixed(0)} · Kafka ${row.kafka_ms.toFixed(0)}`;
+      list.append(el("div", {
+        class: "wf-row", "data-agent": row.agent, "data-depth": String(row.depth),
+        "data-agent-ms": String(row.agent_ms), "data-kafka-ms": String(row.kafka_ms),
+      }, el("span", { class: "wf-label", style: `padding-left:${row.depth * 16}px`,
+                      text: `${row.agent} · ${row.method}` }),
+         el("span", { class: "wf-track" }, bar),
+         el("span", { class: "wf-ms", text: timing })));
+    }
+    const kafka = event.rows.reduce((sum, r) => sum + r.kafka_ms, 0);
+    const summary = el("summary", {
+      text: `Trace · ${event.rows.length} call${event.rows.length === 1 ? "" : "s"} · ` +
+        `${event.rows[0].total_ms.toFixed(0)} ms · Kafka ${kafka.toFixed(0)} ms in all`,
+    });
+    const legend = el("div", { class: "wf-legend" },
+      el("span", { class: "wf-key agent" }), "in the agent ",
+      el("span", { class: "wf-key kafka" }), "on Kafka (queue, broker, network) ",
+      el("code", { text: event.trace_id }));
+    this.node.append(el("details", { class: "waterfall", "data-trace-id": event.trace_id },
+      summary, list, legend));
+  }
+
   done(event) {
+    setBusy(false); // the page is free; the trace may still come
     const convo = conversation(this.agent);
     convo.contextId = event.context_id || convo.contextId;
     if (event.state !== "input-required") {

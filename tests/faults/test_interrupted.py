@@ -1,0 +1,98 @@
+"""Work cut off by a crash ends in a terminal state that every instance reads.
+
+Agents run as separate processes on one SQLite file (the default state of
+``a2a-kafka serve``); one is killed with ``kill -9`` while the agent works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+from a2a.client import ClientCallContext
+from a2a.types.a2a_pb2 import GetTaskRequest, TaskState
+from a2a.utils.errors import InternalError
+from fault_agent import ExecutionLog, fault_card
+from harness import ServerProcess, request
+
+from a2a_kafka import KafkaConfig, KafkaTransport, with_kafka_interface
+from a2a_kafka.cluster.database import create_engine
+from a2a_kafka.cluster.dedupe_store import DatabaseDedupeStore
+from a2a_kafka.pytest_plugin import UniqueNames
+from a2a_kafka.server.dedupe import MessageKey
+
+pytestmark = pytest.mark.timeout(180)
+
+
+async def started(log: ExecutionLog, message_id: str) -> None:
+    async with asyncio.timeout(60):
+        # The agent runs in another process and says nothing to the caller before the
+        # kill (a unary call): its execution log, a file, is the only witness to poll.
+        while message_id not in log.counts():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def test_a_killed_run_ends_failed_and_its_caller_gets_the_task_id(
+    kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
+) -> None:
+    name, url = unique_names.agent(), f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
+    log = ExecutionLog(tmp_path / "executions.log")
+    card = with_kafka_interface(fault_card(name), kafka_config, name)
+    first = await ServerProcess.start(kafka_config, name, url, log)
+    caller = KafkaTransport.create(kafka_config, name, card)
+    other = KafkaTransport.create(kafka_config, name, card)
+    try:
+        held = request("hold")
+        call = asyncio.ensure_future(
+            caller.send_message(held, context=ClientCallContext(timeout=90))
+        )
+        await started(log, held.message.message_id)
+        first.kill()
+        await first.process.wait()
+        survivor = await ServerProcess.start(kafka_config, name, url, log)
+        try:
+            with pytest.raises(InternalError, match="interrupted") as error:
+                await call
+            task_id = str(error.value).rsplit("task ", 1)[1].split()[0]
+            task = await other.get_task(GetTaskRequest(id=task_id))
+            assert task.status.state == TaskState.TASK_STATE_FAILED
+            assert "interrupted" in task.status.message.parts[0].text
+            assert log.counts()[held.message.message_id] == 1  # never run twice
+        finally:
+            survivor.kill()
+            await survivor.process.wait()
+    finally:
+        call.cancel()
+        await caller.close()
+        await other.close()
+
+
+async def test_a_message_whose_agent_never_started_runs_on_the_next_instance(
+    kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
+) -> None:
+    name, url = unique_names.agent(), f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
+    log = ExecutionLog(tmp_path / "executions.log")
+    engine = create_engine(url)
+    claims = DatabaseDedupeStore(engine, lease=0.1)
+    await claims.start()
+    message = request("work 0", str(uuid.uuid4()))
+    # an instance claimed it, then died before its agent started: no task in the claim
+    caller_id = f"caller-{uuid.uuid4().hex[:6]}"
+    key = MessageKey(name, "", message.message.message_id, caller_id)
+    assert (await claims.claim(key, "dead-instance")).state == "new"
+    await engine.dispose()
+    server = await ServerProcess.start(kafka_config, name, url, log)
+    config = kafka_config.with_(caller_id=caller_id)
+    caller = KafkaTransport.create(
+        config, name, with_kafka_interface(fault_card(name), config, name)
+    )
+    try:
+        result = await caller.send_message(message, context=ClientCallContext(timeout=60))
+        assert result.task.status.state == TaskState.TASK_STATE_COMPLETED
+        assert log.counts()[message.message.message_id] == 1
+    finally:
+        await caller.close()
+        server.kill()
+        await server.process.wait()
