@@ -7,9 +7,11 @@ clients are built: the seam tests swap, and `a2a_kafka.memory_kafka`, an in-memo
 `a2a_kafka.serving` (what ``a2a-kafka serve`` serves),
 `a2a_kafka.broker` (the local broker), `a2a_kafka.testing` and `a2a_kafka.pytest_plugin`
 (tests against a real cluster), `a2a_kafka.http_server` (extra ``http``), `a2a_kafka.msk`
-(extra ``msk``), `a2a_kafka.gateway` (extra ``gateway``), `a2a_kafka.cli.plugin` (commands
-added to the ``a2a-kafka`` CLI), and the record format of `a2a_kafka.wire` (header names)
-and `a2a_kafka.topics` (topic names).
+(extra ``msk``), `a2a_kafka.gateway` (extra ``gateway``), `a2a_kafka.auth` and
+`a2a_kafka.auth.cards` (caller authentication, signed cards; extra ``auth``),
+`a2a_kafka.telemetry` with `tracing`, `metrics`, `logs` and `waterfall` (extra
+``telemetry``), `a2a_kafka.cli.plugin` (commands added to the ``a2a-kafka`` CLI), and the
+record format of `a2a_kafka.wire` (header names) and `a2a_kafka.topics` (topic names).
 Every other module is internal: its docstring (or its package's) says so, and it may change
 without notice.
 
@@ -27,6 +29,8 @@ __version__ = "0.1.0"
 """This distribution's version (the wheel's, and ``a2a-kafka --version``'s)."""
 
 if TYPE_CHECKING:
+    from a2a_kafka.auth.policy import AuthPolicy
+    from a2a_kafka.auth.verify import AuthenticatedUser, JwtSettings, Verifier
     from a2a_kafka.client.connect import KafkaClients
     from a2a_kafka.client.requester import Requester
     from a2a_kafka.client.transport import KafkaTransport
@@ -44,6 +48,8 @@ if TYPE_CHECKING:
         KafkaTransportError,
         LocalBrokerError,
         StateError,
+        UnauthenticatedError,
+        UntrustedCardError,
     )
     from a2a_kafka.kafka_clients import KafkaClientFactory
     from a2a_kafka.registry import (
@@ -53,7 +59,14 @@ if TYPE_CHECKING:
         kafka_url,
         with_kafka_interface,
     )
-    from a2a_kafka.server.dedupe import Claim, DedupeStore, MemoryDedupeStore, MessageKey, Outcome
+    from a2a_kafka.server.dedupe import (
+        AbandonedClaim,
+        Claim,
+        DedupeStore,
+        MemoryDedupeStore,
+        MessageKey,
+        Outcome,
+    )
     from a2a_kafka.server.handler import KafkaConsumerHandler
     from a2a_kafka.server.retry import RetryPolicy
     from a2a_kafka.server.router import ContextBuilder, default_context
@@ -65,11 +78,14 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "A2AKafkaError": "a2a_kafka.errors",
+    "AbandonedClaim": "a2a_kafka.server.dedupe",
     "AgentNotFoundError": "a2a_kafka.errors",
     "AgentRegistry": "a2a_kafka.registry",
     "AgentSpec": "a2a_kafka.serving",
     "AgentState": "a2a_kafka.serving",
     "AgentTopics": "a2a_kafka.topics",
+    "AuthPolicy": "a2a_kafka.auth.policy",
+    "AuthenticatedUser": "a2a_kafka.auth.verify",
     "BrokerAuthenticationError": "a2a_kafka.errors",
     "BrokerError": "a2a_kafka.errors",
     "Claim": "a2a_kafka.server.dedupe",
@@ -78,6 +94,7 @@ _EXPORTS = {
     "DatabaseDedupeStore": "a2a_kafka.cluster.dedupe_store",
     "DedupeStore": "a2a_kafka.server.dedupe",
     "HandlerStats": "a2a_kafka.server.stats",
+    "JwtSettings": "a2a_kafka.auth.verify",
     "KAFKA_PROTOCOL_BINDING": "a2a_kafka.registry",
     "KafkaClientFactory": "a2a_kafka.kafka_clients",
     "KafkaClients": "a2a_kafka.client.connect",
@@ -102,6 +119,9 @@ _EXPORTS = {
     "Service": "a2a_kafka.server.run",
     "SharedTaskState": "a2a_kafka.cluster.state",
     "StateError": "a2a_kafka.errors",
+    "UnauthenticatedError": "a2a_kafka.errors",
+    "UntrustedCardError": "a2a_kafka.errors",
+    "Verifier": "a2a_kafka.auth.verify",
     "default_context": "a2a_kafka.server.router",
     "serve_until_signal": "a2a_kafka.server.run",
     "kafka_interface": "a2a_kafka.registry",
@@ -113,11 +133,14 @@ _EXPORTS = {
 __all__ = [
     "KAFKA_PROTOCOL_BINDING",
     "A2AKafkaError",
+    "AbandonedClaim",
     "AgentNotFoundError",
     "AgentRegistry",
     "AgentSpec",
     "AgentState",
     "AgentTopics",
+    "AuthPolicy",
+    "AuthenticatedUser",
     "BrokerAuthenticationError",
     "BrokerError",
     "Claim",
@@ -126,6 +149,7 @@ __all__ = [
     "DatabaseDedupeStore",
     "DedupeStore",
     "HandlerStats",
+    "JwtSettings",
     "KafkaClientFactory",
     "KafkaClients",
     "KafkaConfig",
@@ -149,6 +173,9 @@ __all__ = [
     "Service",
     "SharedTaskState",
     "StateError",
+    "UnauthenticatedError",
+    "UntrustedCardError",
+    "Verifier",
     "default_context",
     "kafka_interface",
     "kafka_url",

@@ -8,6 +8,8 @@ was processed names it in ``a2a-kafka-parent-id`` (and, with tracing on, shares 
 request that caused them.
 
 Records that are not what the binding says are kept with a ``problem``, never fatal.
+
+Internal module: not part of the public API.
 """
 
 from __future__ import annotations

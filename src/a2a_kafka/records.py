@@ -5,6 +5,8 @@ was when reading began; `follow` reads from the end on, until cancelled. Both us
 assignment (no consumer group, invisible to the agents). `request_summary` and
 `header_text` read values that may be anything; a header name that is not UTF-8 reaches
 them with U+FFFD in it (`a2a_kafka.lenient_records`, installed on ``import a2a_kafka``).
+
+Internal module: not part of the public API.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
 
 from a2a_kafka.config import KafkaConfig
+from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.topics import partitions_of
 
@@ -66,27 +68,26 @@ async def read_to_end(
     partitions = sorted(await partitions_of(config, topics))
     if not partitions:
         return
-    consumer = AIOKafkaConsumer(**config.client_options(), enable_auto_commit=False)
+    consumer = config.kafka.consumer(**config.client_options(), enable_auto_commit=False)
     try:
-        await consumer.start()
-        consumer.assign(partitions)
-        await seek(consumer, partitions, since_ms)
-        ends = await consumer.end_offsets(partitions)
-        left = {tp for tp in partitions if await consumer.position(tp) < ends[tp]}
-        stalled_since = time.monotonic()
-        while left:
-            batches = await consumer.getmany(*left, timeout_ms=1000)
-            if batches:
-                stalled_since = time.monotonic()
-            elif time.monotonic() - stalled_since > STALL_TIMEOUT:
-                raise BrokerError(f"reading {sorted(t.topic for t in left)} stalled")
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        yield record
-            left = {tp for tp in left if await consumer.position(tp) < ends[tp]}
-    except KafkaError as exc:
-        raise BrokerError(f"cannot read topics on {config.bootstrap_servers}: {exc!r}") from exc
+        async with kafka_errors(config, f"cannot read {sorted({t.topic for t in partitions})}"):
+            await consumer.start()
+            consumer.assign(partitions)
+            await seek(consumer, partitions, since_ms)
+            ends = await consumer.end_offsets(partitions)
+            left = {tp for tp in partitions if await consumer.position(tp) < ends[tp]}
+            stalled_since = time.monotonic()
+            while left:
+                batches = await consumer.getmany(*left, timeout_ms=1000)
+                if batches:
+                    stalled_since = time.monotonic()
+                elif time.monotonic() - stalled_since > STALL_TIMEOUT:
+                    raise BrokerError(f"reading {sorted(t.topic for t in left)} stalled")
+                for tp, records in batches.items():
+                    for record in records:
+                        if record.offset < ends[tp]:
+                            yield record
+                left = {tp for tp in left if await consumer.position(tp) < ends[tp]}
     finally:
         await consumer.stop()
 
@@ -99,19 +100,18 @@ async def follow(
     partitions = await partitions_of(config, names)
     if not partitions:
         raise BrokerError(f"none of {names} exists on {config.bootstrap_servers}")
-    consumer = AIOKafkaConsumer(**config.client_options(), enable_auto_commit=False)
+    consumer = config.kafka.consumer(**config.client_options(), enable_auto_commit=False)
     try:
-        await consumer.start()
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
-        while True:
-            batches = await consumer.getmany(timeout_ms=int(poll * 1000))
-            for records in batches.values():
-                for record in records:
-                    yield record
-            await asyncio.sleep(0)
-    except KafkaError as exc:
-        raise BrokerError(f"cannot read topics on {config.bootstrap_servers}: {exc!r}") from exc
+        async with kafka_errors(config, f"cannot follow {names}"):
+            await consumer.start()
+            consumer.assign(partitions)
+            await consumer.seek_to_end(*partitions)
+            while True:
+                batches = await consumer.getmany(timeout_ms=int(poll * 1000))
+                for records in batches.values():
+                    for record in records:
+                        yield record
+                await asyncio.sleep(0)
     finally:
         await consumer.stop()
 

@@ -15,6 +15,8 @@ import a2a_kafka
 
 PUBLIC_MODULES = {
     "a2a_kafka",
+    "a2a_kafka.auth",
+    "a2a_kafka.auth.cards",
     "a2a_kafka.broker",
     "a2a_kafka.cli.plugin",
     "a2a_kafka.config",
@@ -25,6 +27,11 @@ PUBLIC_MODULES = {
     "a2a_kafka.msk",
     "a2a_kafka.pytest_plugin",
     "a2a_kafka.serving",
+    "a2a_kafka.telemetry",
+    "a2a_kafka.telemetry.logs",
+    "a2a_kafka.telemetry.metrics",
+    "a2a_kafka.telemetry.tracing",
+    "a2a_kafka.telemetry.waterfall",
     "a2a_kafka.testing",
     "a2a_kafka.topics",
     "a2a_kafka.wire",

@@ -3,6 +3,9 @@
 Server: ``KafkaConsumerHandler(..., agent_card=policy.secure_card(card),
 context_builder=policy.context_builder())``. Caller:
 ``KafkaClients(config, credentials=StaticCredentials({"bearer": token}))``.
+
+Public: this package's names and `a2a_kafka.auth.cards` (signed cards). Internal modules:
+`policy`, `verify`, `credentials` (use the names this package exports).
 """
 
 from a2a_kafka.auth.credentials import StaticCredentials

@@ -67,7 +67,7 @@ class StateCheck:
 
     async def run(self) -> None:
         """Look every `CHECK_INTERVAL` seconds until cancelled; failures are retried."""
-        admin = AIOKafkaAdminClient(**self._config.client_options())
+        admin = self._config.kafka.admin(**self._config.client_options())
         started = False
         try:
             while True:

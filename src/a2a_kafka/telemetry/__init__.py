@@ -12,6 +12,8 @@ The OpenTelemetry SDK and ``prometheus_client`` come with the ``telemetry`` extr
 (``pip install 'a2a-kafka[telemetry]'``); without it nothing breaks and nothing is
 recorded.
 
+Public: this package and `tracing`, `metrics`, `logs`, `waterfall`; `hooks` is internal.
+
 Notes for maintainers (how it hooks in without touching the request processing):
 
 - A request's outcome is learnt from `HandlerStats` itself: while `hooks.processing` runs

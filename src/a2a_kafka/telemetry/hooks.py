@@ -4,6 +4,8 @@ Both check first whether anything is on (a tracer provider, metrics, JSON logs);
 nothing is, `calling` returns a shared no-op and `processing` a thin wrapper that only
 notes the request's correlation id (`PARENT_ID` of the calls it makes), so the hot path
 pays a context-variable set and a few attribute look-ups.
+
+Internal module: not part of the public API.
 """
 
 from __future__ import annotations
