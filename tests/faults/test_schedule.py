@@ -88,14 +88,13 @@ async def test_the_fault_schedule_loses_nothing_and_runs_nothing_twice(
         load.streaming = frozenset(mid for mid, _ in texts[::2])
         moments = sorted(rng.uniform(0.15, 0.75) for _ in FAULTS)
         marks = [asyncio.Event() for _ in FAULTS]
-        load.on_outcome = lambda _mid, _kind: (
-            [
-                mark.set()
-                for at, mark in zip(moments, marks, strict=True)
-                if len(load.outcomes) >= at * COUNT
-            ]
-            and None
-        )
+
+        def on_outcome(_mid: str, _kind: str) -> None:
+            for at, mark in zip(moments, marks, strict=True):
+                if len(load.outcomes) >= at * COUNT:
+                    mark.set()
+
+        load.on_outcome = on_outcome
         running = [await ServerProcess.start(config, name, url, log) for _ in range(2)]
         timer = Timer()
         try:

@@ -24,6 +24,7 @@ import jwt
 import pytest
 from a2a.client import Client, ClientCallContext
 from a2a.client.auth import AuthInterceptor
+from a2a.client.interceptors import ClientCallInterceptor
 from a2a.helpers import new_task_from_user_message
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
@@ -146,7 +147,9 @@ class Secured:
 
     def client(self, **credentials: str) -> Client:
         """A client of the agent's card with these credentials (``bearer=``, ``apiKey=``)."""
-        interceptors = [AuthInterceptor(StaticCredentials(credentials))] if credentials else []
+        interceptors: list[ClientCallInterceptor] = (
+            [AuthInterceptor(StaticCredentials(credentials))] if credentials else []
+        )
         return self.clients.create(self.card, interceptors)
 
 
@@ -179,7 +182,7 @@ async def secured(
     await handler.aclose()
 
 
-def user_message(text: str, message_id: str | None = None, **ids: str) -> SendMessageRequest:
+def user_message(text: str, message_id: str | None = None, **ids: Any) -> SendMessageRequest:
     return SendMessageRequest(
         message=Message(
             role=Role.ROLE_USER,
@@ -228,7 +231,7 @@ async def test_the_right_token_makes_the_user_visible_to_the_agent(
     assert secured.server.stats.unauthenticated == 0
 
 
-REFUSED = {
+REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "no credentials": ({}, "no credentials"),
     "wrong signature": ({"key": OTHER_KEY}, "signature does not verify"),
     "expired token": ({"expires_in": -3600}, "expired"),

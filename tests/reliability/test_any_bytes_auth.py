@@ -17,6 +17,7 @@ import os
 import uuid
 import warnings
 from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import jwt
 import pytest
@@ -40,7 +41,9 @@ bad_tokens = st.one_of(
     st.builds(lambda: token(key=OTHER_KEY)),  # forged: another key
     st.builds(lambda: token(ttl=-3600)),  # expired
     st.builds(lambda: token(audience="another-agent")),
-    st.builds(lambda: jwt.encode({"sub": "root", "aud": AUDIENCE}, None, algorithm="none")),
+    st.builds(
+        lambda: jwt.encode({"sub": "root", "aud": AUDIENCE}, cast(Any, None), algorithm="none")
+    ),
     st.builds(lambda t: t[:-4] + "AAAA", st.builds(token)),  # signature tampered with
 )
 authorization = st.one_of(

@@ -44,7 +44,7 @@ from starlette.applications import Starlette
 
 from a2a_kafka import KafkaConfig, KafkaConsumerHandler
 from a2a_kafka.gateway import AppServer
-from a2a_kafka.server.dedupe import Claim, MessageKey, Outcome
+from a2a_kafka.server.dedupe import AbandonedClaim, Claim, MessageKey, Outcome
 from a2a_kafka.server.run import serve_until_signal
 
 REST_PATH = "/a2a/rest"
@@ -113,8 +113,11 @@ class NoDedupe:
         """Always ``new``."""
         return Claim("new")
 
-    async def note_task(self, key: MessageKey, owner: str, task_id: str) -> None:
+    async def note_task(
+        self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
+    ) -> bool:
         """Nothing kept."""
+        return True
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
         """Nothing kept."""
@@ -122,6 +125,18 @@ class NoDedupe:
 
     async def heartbeat(self, owner: str) -> None:
         """No leases."""
+
+    async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
+        """No claims."""
+        return []
+
+    async def take_over(self, key: MessageKey, owner: str) -> bool:
+        """No claims."""
+        return False
+
+    async def release(self, key: MessageKey) -> bool:
+        """No claims."""
+        return False
 
     async def aclose(self) -> None:
         """Nothing to close."""

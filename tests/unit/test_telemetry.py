@@ -124,7 +124,7 @@ def test_reply_steps_of_a_stream() -> None:
     working = {"state": "TASK_STATE_WORKING", "message": {"parts": [{"text": "스캔 50%"}]}}
     asked = {"state": "TASK_STATE_INPUT_REQUIRED", "message": {"parts": [{"text": "어떤 패치?"}]}}
     artifact = {"artifact": {"parts": [{"text": "# 리포트"}]}}
-    replies = [
+    replies: list[dict[str, Any]] = [
         {"result": {"statusUpdate": {"taskId": "t", "contextId": "c", "status": working}}},
         {"result": {"artifactUpdate": artifact}},
         {"result": {"statusUpdate": {"taskId": "t", "contextId": "c", "status": asked}}},
