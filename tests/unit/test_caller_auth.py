@@ -14,7 +14,7 @@ from a2a.types.a2a_pb2 import AgentCard
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from a2a_kafka import KafkaConfig, KafkaConsumerHandler, default_context, kafka_interface
+from a2a_kafka import KafkaConfig, KafkaConsumerHandler, kafka_interface
 from a2a_kafka.auth import AuthPolicy, JwtSettings, StaticCredentials, UnauthenticatedError
 from a2a_kafka.auth.cards import card_signer, card_verifier, signer_from_env, verifier_from_env
 from a2a_kafka.auth.verify import ApiKeyVerifier, JwtVerifier
@@ -280,5 +280,9 @@ def test_a_key_bound_to_an_agent_cannot_sign_another_agents_card() -> None:
 def test_a_handler_takes_a_policy_or_its_own_context_builder_not_both() -> None:
     with pytest.raises(ConfigurationError, match="not both"):
         KafkaConsumerHandler(
-            "data", cast(Any, None), KafkaConfig(), auth=POLICY, context_builder=default_context
+            "data",
+            cast(Any, None),
+            KafkaConfig(),
+            auth=POLICY,
+            context_builder=lambda m: router.default_context(m),
         )
