@@ -79,8 +79,21 @@ async def test_the_cli_serves_the_readme_agent_by_module_and_attribute(
 ) -> None:
     config = kafka_config.with_(topic_prefix=prefix)
     assert served[0].split() == ["shouter", kafka_url(config, "shouter")]
+    # the shared-state default of `serve`: the agent's SQLite file in the state folder
+    assert served[1].split()[:2] == ["shouter", "state"]
+    assert served[1].split()[2].startswith("sqlite+aiosqlite:///")
     async with KafkaClients(config) as clients:
         assert await shout(await clients.connect("shouter"), "hi there") == ["HI THERE"]
+
+
+async def test_state_memory_serves_without_the_shared_state(
+    kafka_config: KafkaConfig, prefix: str
+) -> None:
+    config = kafka_config.with_(topic_prefix=prefix)
+    async with serve(kafka_config, prefix, "--state", "memory") as lines:
+        assert not [line for line in lines if " state " in line]
+        async with KafkaClients(config) as clients:
+            assert await shout(await clients.connect("shouter"), "in memory") == ["IN MEMORY"]
 
 
 async def test_transport_both_serves_the_same_agent_over_http_too(
@@ -88,7 +101,7 @@ async def test_transport_both_serves_the_same_agent_over_http_too(
 ) -> None:
     port = free_port()
     async with serve(kafka_config, prefix, "--transport", "both", "--port", str(port)) as lines:
-        urls = [line.split()[1] for line in lines[:-1]]
+        urls = [line.split()[1] for line in lines[:-1] if " state " not in line]
         assert urls == [kafka_url(kafka_config.with_(topic_prefix=prefix), "shouter"),
                         f"http://127.0.0.1:{port}/"]  # fmt: skip
         async with httpx.AsyncClient() as http:

@@ -66,3 +66,14 @@ def test_the_wheel_installs_only_the_transport_and_runs_the_quickstart(
     assert done.stdout.strip() == "HI"
     version = run(env_dir / "bin" / "a2a-kafka", "--version", env=env, cwd=tmp_path)
     assert version.stdout.startswith("a2a-kafka ")
+
+    # serve's shared task state needs an extra: without it, one clear error and the way out
+    serve = [env_dir / "bin" / "a2a-kafka", "serve", "quickstart:shouter", "--app-dir"]
+    refused = subprocess.run(
+        [str(a) for a in [*serve, ROOT / "examples"]],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 1, refused.stderr
+    assert "pip install 'a2a-kafka[sqlite]'" in refused.stderr
+    assert "--state memory" in refused.stderr
+    assert "Traceback" not in refused.stderr

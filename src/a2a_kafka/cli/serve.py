@@ -166,7 +166,6 @@ async def _agent_state(
             "(tasks in this process only, one instance per agent)"
         ) from exc
     async with SharedTaskState.open(config, agent, args.state) as state:
-        print(f"{agent:8} state {_shown(state.url)} ({state.fingerprint})", flush=True)
         yield state
 
 
@@ -183,13 +182,14 @@ async def _clients(
     from a2a.client.client_factory import ClientFactory
     from a2a.utils.constants import TransportProtocol
 
+    from a2a_kafka.auth.cards import caller_options
     from a2a_kafka.cli.common import cluster_config
     from a2a_kafka.client.connect import KafkaClients
     from a2a_kafka.config import KafkaConfig
     from a2a_kafka.errors import AgentNotFoundError
 
-    if transport != "http":
-        async with KafkaClients(await cluster_config()) as clients:
+    if transport != "http":  # the agents' own calls send A2A_KAFKA_BEARER_TOKEN / _API_KEY
+        async with KafkaClients(await cluster_config(), **caller_options()) as clients:
             yield clients.config, clients.factory, clients.registry.get
         return
 
@@ -235,6 +235,9 @@ async def _agent(
         services.append(_http_server(handler, card, args.host, args.port + offset, only_http))
     for interface in card.supported_interfaces:
         print(f"{target.name:8} {interface.url}", flush=True)
+    if url := getattr(state, "url", ""):  # a SharedTaskState: where, and its fingerprint
+        fingerprint = getattr(state, "fingerprint", "")
+        print(f"{target.name:8} state {_shown(url)} ({fingerprint})", flush=True)
     return services
 
 
