@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from a2a_kafka.server.router import ContextBuilder, default_context
     from a2a_kafka.server.run import Service, serve_until_signal
     from a2a_kafka.server.stats import HandlerStats
-    from a2a_kafka.serving import AgentSpec, AgentState, MemoryState, ServeContext
+    from a2a_kafka.serving import AgentSpec, AgentState, ClientMaker, MemoryState, ServeContext
     from a2a_kafka.topics import AgentTopics
     from a2a_kafka.wire import ReplyAddress, RequestMeta
 
@@ -89,6 +89,7 @@ _EXPORTS = {
     "BrokerAuthenticationError": "a2a_kafka.errors",
     "BrokerError": "a2a_kafka.errors",
     "Claim": "a2a_kafka.server.dedupe",
+    "ClientMaker": "a2a_kafka.serving",
     "ConfigurationError": "a2a_kafka.errors",
     "ContextBuilder": "a2a_kafka.server.router",
     "DatabaseDedupeStore": "a2a_kafka.cluster.dedupe_store",
@@ -144,6 +145,7 @@ __all__ = [
     "BrokerAuthenticationError",
     "BrokerError",
     "Claim",
+    "ClientMaker",
     "ConfigurationError",
     "ContextBuilder",
     "DatabaseDedupeStore",

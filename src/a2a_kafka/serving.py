@@ -31,7 +31,8 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from a2a.client.client_factory import ClientFactory
+from a2a.client.client import Client
+from a2a.client.interceptors import ClientCallInterceptor
 from a2a.server.agent_execution import AgentExecutor
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.request_handlers.request_handler import RequestHandler
@@ -48,6 +49,17 @@ AGENTS_GROUP = "a2a_kafka.agents"
 
 CardResolver = Callable[[str], Awaitable[AgentCard]]
 """Finds the card of the agent of that name (raises `AgentNotFoundError` if none)."""
+
+
+class ClientMaker(Protocol):
+    """Makes a2a clients from cards: a2a's `ClientFactory`, or `a2a_kafka.KafkaClients`
+    (which adds the caller's credentials)."""
+
+    def create(
+        self, card: AgentCard, interceptors: list[ClientCallInterceptor] | None = None
+    ) -> Client:
+        """A client of the agent ``card`` describes."""
+        ...
 
 
 class AgentSpec(NamedTuple):
@@ -103,8 +115,9 @@ class ServeContext:
     """The cluster."""
     interfaces: tuple[AgentInterface, ...]
     """The interfaces the card should list: Kafka's first (unless ``--transport http``), HTTP's."""
-    client_factory: ClientFactory
-    """Builds a2a clients to other agents (Kafka, and HTTP JSON-RPC)."""
+    client_factory: ClientMaker
+    """Builds a2a clients to other agents (Kafka, and HTTP JSON-RPC), sending ``serve``'s
+    credentials (``A2A_KAFKA_BEARER_TOKEN`` / ``A2A_KAFKA_API_KEY``) when set."""
     resolve_card: CardResolver
     """Finds another agent's card by name (the card registry on Kafka)."""
     state: AgentState = field(repr=False)

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, NamedTuple
 from a2a_kafka.cli.common import Subparsers
 
 if TYPE_CHECKING:
-    from a2a.client.client_factory import ClientFactory
     from a2a.server.request_handlers.request_handler import RequestHandler
     from a2a.types.a2a_pb2 import AgentCard, AgentInterface
 
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
     from a2a_kafka.config import KafkaConfig
     from a2a_kafka.errors import BrokerError
     from a2a_kafka.server.run import Service
-    from a2a_kafka.serving import AgentState, CardResolver, Target
+    from a2a_kafka.serving import AgentState, CardResolver, ClientMaker, Target
     from a2a_kafka.telemetry.metrics import MetricsEndpoint
 
 STATE_URL_ENV = "A2A_KAFKA_STATE_URL"
@@ -176,7 +175,7 @@ _served_cards: dict[str, AgentCard] = {}
 @contextlib.asynccontextmanager
 async def _clients(
     transport: str,
-) -> AsyncIterator[tuple[KafkaConfig, ClientFactory, CardResolver]]:
+) -> AsyncIterator[tuple[KafkaConfig, ClientMaker, CardResolver]]:
     """The cluster, and how the served agents reach other agents."""
     from a2a.client.client import ClientConfig
     from a2a.client.client_factory import ClientFactory
@@ -190,7 +189,7 @@ async def _clients(
 
     if transport != "http":  # the agents' own calls send A2A_KAFKA_BEARER_TOKEN / _API_KEY
         async with KafkaClients(await cluster_config(), **caller_options()) as clients:
-            yield clients.config, clients.factory, clients.registry.get
+            yield clients.config, clients, clients.registry.get
         return
 
     async def served_card(agent: str) -> AgentCard:
@@ -209,7 +208,7 @@ async def _agent(
     state: AgentState,
     config: KafkaConfig,
     http: list[AgentInterface],
-    factory: ClientFactory,
+    factory: ClientMaker,
     resolve_card: CardResolver,
     offset: int,
     security: _Security,
