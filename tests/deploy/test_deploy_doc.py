@@ -43,7 +43,7 @@ def test_the_doc_has_the_acls_of_every_agent_and_caller() -> None:
 
 @pytest.mark.parametrize("args", cli_commands(), ids=" ".join)
 def test_every_a2a_kafka_command_in_the_doc_parses(args: list[str]) -> None:
-    parsed = build_parser().parse_args(args)
+    parsed = build_parser(args).parse_args(args)
     assert parsed.handler
 
 
