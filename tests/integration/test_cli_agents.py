@@ -142,7 +142,11 @@ async def serve_data(env: dict[str, str]) -> asyncio.subprocess.Process:
 async def test_two_serve_processes_pass_a_record_whose_header_key_is_not_utf8(
     env: dict[str, str], kafka_config: KafkaConfig
 ) -> None:
-    config = dataclasses.replace(kafka_config, topic_prefix=env["A2A_KAFKA_TOPIC_PREFIX"])
+    # 100 questions to two processes on one shared SQLite state (serve's default): on a busy
+    # machine an answer may take longer than the default 30 s request timeout
+    config = dataclasses.replace(
+        kafka_config, topic_prefix=env["A2A_KAFKA_TOPIC_PREFIX"], request_timeout=180.0
+    )
     servers = [await serve_data(env), await serve_data(env)]
     transport = KafkaTransport.create(config, "data")
     try:
