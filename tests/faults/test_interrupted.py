@@ -106,6 +106,43 @@ async def test_a_message_whose_agent_never_started_runs_on_the_next_instance(
         await server.process.wait()
 
 
+async def test_a_message_released_while_its_redelivery_waits_runs_there(
+    kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
+) -> None:
+    """The redelivery finds the claim of an instance that died before its agent started
+    still fresh and waits; meanwhile another instance's sweep finds it abandoned and
+    releases it (no claim at all). The waiting redelivery claims it and runs it."""
+    name, url = unique_names.agent(), f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
+    log = ExecutionLog(tmp_path / "executions.log")
+    server = await ServerProcess.start(kafka_config, name, url, log)
+    engine = create_engine(url)
+    claims = DatabaseDedupeStore(engine, lease=3.0)  # fresh when the request arrives
+    message = request("work 0", str(uuid.uuid4()))
+    caller_id = f"caller-{uuid.uuid4().hex[:6]}"
+    key = MessageKey(name, "", message.message.message_id, caller_id)
+    config = kafka_config.with_(caller_id=caller_id)
+    caller = KafkaTransport.create(
+        config, name, with_kafka_interface(fault_card(name), config, name)
+    )
+    try:
+        assert (await claims.claim(key, "dead-instance")).state == "new"
+        call = asyncio.ensure_future(
+            caller.send_message(message, context=ClientCallContext(timeout=60))
+        )
+        async with asyncio.timeout(30):  # the sweep: released as soon as the lease ran out,
+            # before the waiting server looks again (a lease runs out in the database: no event)
+            while not await claims.release(key):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        result = await call
+        assert result.task.status.state == TaskState.TASK_STATE_COMPLETED
+        assert log.counts()[message.message.message_id] == 1
+    finally:
+        await caller.close()
+        await engine.dispose()
+        server.kill()
+        await server.process.wait()
+
+
 async def test_a_stream_cut_after_its_task_completed_ends_with_that_task(
     kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
 ) -> None:

@@ -169,6 +169,11 @@ class RequestProcessor:
             claim = await self._retrying("dedupe claim", lambda: self.dedupe.claim(key, owner))
             if claim.state != "new":
                 claim = await self._await_first_run(key, claim, request)
+                if claim.state == "new":  # gone while we waited: a sweep released it (its
+                    # instance died before the agent started); it is nobody's, claim it here
+                    claim = await self._retrying(
+                        "dedupe claim", lambda: self.dedupe.claim(key, owner)
+                    )
             if claim.state == "abandoned":
                 claim = await self._decide_abandoned(key, claim, take_over=True)
             if claim.state == "new" and self.settings.reports_start:
