@@ -399,6 +399,7 @@ class RequestProcessor:
                 logger.error("interrupted task %s not marked FAILED: %r", claim.task_id, exc)
                 finished = None
             if finished is not None:  # it ran to its end; only the record was lost
+                logger.info("message %s: its instance died after the agent ended", key.message_id)
                 return await self._decide(key, claim, {"result": {"task": finished}})
         return await self._interrupt(key, claim)
 
