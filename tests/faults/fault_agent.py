@@ -10,11 +10,15 @@ The first word of the user's text picks the behaviour:
 `ExecutionLog` appends one line per started execution (the A2A message id) to
 a file shared by every server process; a line written before a ``kill -9`` is
 kept, so the test can count executions exactly.
+
+Served as a user serves an agent: ``a2a-kafka serve fault_agent:served --name NAME
+--app-dir tests/faults`` (`served`, the fault suite's `harness.ServerProcess`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections import Counter
 from pathlib import Path
@@ -24,6 +28,11 @@ from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
 from a2a.server.tasks import TaskUpdater
 from a2a.types.a2a_pb2 import AgentCapabilities, AgentCard, AgentSkill, Part, TaskState
+
+from a2a_kafka.serving import AgentSpec, ServeContext
+
+EXECUTIONS_LOG_ENV = "A2A_KAFKA_FAULT_EXECUTIONS_LOG"
+"""The `ExecutionLog` file of the served `FaultAgent` (unset: executions are not recorded)."""
 
 
 class ExecutionLog:
@@ -93,3 +102,29 @@ def fault_card(name: str) -> AgentCard:
         default_output_modes=["text/plain"],
         skills=[AgentSkill(id="work", name="Work", description="works", tags=["test"])],
     )
+
+
+def served(context: ServeContext) -> AgentSpec:
+    """The `FaultAgent` for ``a2a-kafka serve fault_agent:served``, over serve's task state.
+
+    With ``A2A_KAFKA_FAULT_EXECUTIONS_LOG`` set, it records its executions there, and the
+    library's log (INFO, and each keyed request's claim at DEBUG) is appended to
+    ``<that file>.servers``, shared by every instance, one line each with its pid: what a
+    failed fault test quotes about the messages it lost (`harness.server_lines`).
+    """
+    path = os.environ.get(EXECUTIONS_LOG_ENV)
+    if path:
+        _log_to(f"{path}.servers")
+    card = fault_card(context.name)
+    agent = FaultAgent(ExecutionLog(Path(path) if path else None))
+    return AgentSpec(context.request_handler(agent, card), card)
+
+
+def _log_to(path: str) -> None:
+    handler = logging.FileHandler(path)  # appends; a line written before a kill -9 is kept
+    handler.setFormatter(logging.Formatter("%(asctime)s pid %(process)d %(name)s %(message)s"))
+    for stderr in logging.getLogger().handlers:  # serve's: warnings only, as without this
+        stderr.setLevel(max(stderr.level, logging.WARNING))
+    logging.getLogger("a2a_kafka").addHandler(handler)
+    logging.getLogger("a2a_kafka").setLevel(logging.INFO)
+    logging.getLogger("a2a_kafka.server.requests").setLevel(logging.DEBUG)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -26,6 +25,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.request import urlopen
 
 import psutil
 from a2a.client import ClientCallContext
@@ -38,9 +38,11 @@ from a2a.types.a2a_pb2 import (
     TaskState,
 )
 from a2a.utils.errors import A2AError
-from fault_agent import ExecutionLog
+from fault_agent import EXECUTIONS_LOG_ENV, ExecutionLog
 
 from a2a_kafka import KafkaConfig, KafkaTimeoutError, KafkaTransport
+from a2a_kafka.broker.layout import free_port
+from a2a_kafka.cluster.database import DATABASE_URL_ENV, STATE_DIR_ENV, STATE_URL_ENV
 
 HERE = Path(__file__).parent
 
@@ -178,7 +180,7 @@ def duplicated(log: ExecutionLog) -> int:
 
 
 def server_lines(log: ExecutionLog, message_ids: list[str], limit: int = 40) -> str:
-    """What the servers logged (``serve_fault_agent.py``'s shared log) about these messages:
+    """What the servers logged (``<log>.servers``, see `fault_agent.served`) about these messages:
     the lines naming them, and those naming their calls' correlation ids."""
     path = Path(f"{log.path}.servers")
     if not message_ids or not path.exists():
@@ -194,31 +196,55 @@ def server_lines(log: ExecutionLog, message_ids: list[str], limit: int = 40) -> 
     )
 
 
-class ServerProcess:
-    """``serve_fault_agent.py`` in its own process."""
+SERVE = (
+    [str(Path(sys.executable).with_name("a2a-kafka"))]
+    if Path(sys.executable).with_name("a2a-kafka").exists()
+    else [sys.executable, "-m", "a2a_kafka.cli.main"]
+)
+"""The ``a2a-kafka`` command of this environment (its console script)."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+
+class ServerProcess:
+    """``a2a-kafka serve fault_agent:served``, as a user runs it, in its own process.
+
+    The state is serve's default (the agent's SQLite file in the state folder, here
+    ``<execution log's folder>/state``, shared by every instance of the test), or
+    ``--state url``. The agent records its executions in ``log`` and the library's log in
+    ``<log>.servers`` (`fault_agent.served`); `stats` reads serve's ``--metrics-port``.
+    """
+
+    def __init__(self, process: asyncio.subprocess.Process, metrics_port: int) -> None:
         self.process = process
         self.ps = psutil.Process(process.pid)
-        self.stats: dict[str, int] = {}
+        self.metrics_port = metrics_port
 
     @classmethod
     async def start(
         cls, config: KafkaConfig, name: str, url: str, log: ExecutionLog, max_in_flight: int = 64
     ) -> ServerProcess:
-        args = [config.bootstrap_servers, name, url, str(log.path), str(max_in_flight)]
+        """Started once serve says it is serving (its ``serving;`` line)."""
+        assert log.path is not None
+        metrics_port = free_port()
+        args = ["fault_agent:served", "--name", name, "--app-dir", str(HERE)]
+        args += ["--max-in-flight", str(max_in_flight), "--metrics-port", str(metrics_port)]
+        args += ["--metrics-host", "127.0.0.1", *(["--state", url] if url else [])]
+        env = {k: v for k, v in os.environ.items() if k not in (STATE_URL_ENV, DATABASE_URL_ENV)}
+        env |= {
+            "KAFKA_BOOTSTRAP_SERVERS": config.bootstrap_servers,
+            STATE_DIR_ENV: str(log.path.parent / "state"),
+            EXECUTIONS_LOG_ENV: str(log.path),
+        }
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(HERE / "serve_fault_agent.py"),
-            *args,
-            stdout=asyncio.subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(HERE)},
+            *SERVE, "serve", *args, stdout=asyncio.subprocess.PIPE, env=env
         )
         assert process.stdout is not None
-        async with asyncio.timeout(60):
-            line = await process.stdout.readline()
-        assert line.strip() == b"ready", f"server did not start: {line!r}"
-        return cls(process)
+        said: list[bytes] = []
+        async with asyncio.timeout(120):
+            while not said or not said[-1].startswith(b"serving"):
+                line = await process.stdout.readline()
+                assert line, f"serve did not start: {b''.join(said)!r}"
+                said.append(line)
+        return cls(process, metrics_port)
 
     def rss_mb(self) -> float:
         try:
@@ -231,16 +257,26 @@ class ServerProcess:
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGKILL)
 
-    async def terminate(self) -> dict[str, int]:
-        """SIGTERM, wait for the drain; the stats it printed."""
+    async def stats(self) -> dict[str, int]:
+        """The agent's `HandlerStats` counters, from serve's Prometheus ``/metrics``."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        text = await asyncio.to_thread(lambda: urlopen(url, timeout=30).read().decode())
+        prefix = "a2a_kafka_handler_"
+        return {
+            line[len(prefix) :].split("{", 1)[0].removesuffix("_total"): int(
+                float(line.rsplit(" ", 1)[1])
+            )
+            for line in text.splitlines()
+            if line.startswith(prefix) and "_total{" in line
+        }
+
+    async def terminate(self) -> None:
+        """SIGTERM; returns when serve has drained its in-flight requests and exited."""
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
         assert self.process.stdout is not None
-        out = await self.process.stdout.read()
+        await self.process.stdout.read()
         await self.process.wait()
-        with contextlib.suppress(ValueError, IndexError):
-            self.stats = json.loads(out.strip().splitlines()[-1])
-        return self.stats
 
 
 @contextlib.asynccontextmanager

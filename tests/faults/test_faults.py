@@ -153,7 +153,7 @@ async def test_slow_consumer_is_paused_not_flooded(
                 outcomes = await Load.of(transport, count, "work 0.2", concurrency=count).run()
         finally:
             await transport.close()
-        stats = await running[0].terminate()
+        stats = await running[0].stats()
     row = Row(
         "slow consumer (4 in flight, 0.2 s each, all sent at once)",
         count,
@@ -253,7 +253,7 @@ async def test_poison_records_end_in_the_dlq_or_an_error_reply(
                 )
         finally:
             await transport.close()
-        stats = await running[0].terminate()
+        stats = await running[0].stats()
     row = Row(
         f"{poison} poison records amid {good} good requests",
         good,

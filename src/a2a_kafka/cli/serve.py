@@ -9,6 +9,8 @@ group ``a2a.agent.<name>``: start the same command on several machines to scale 
 ``both`` also serves the same request handler over HTTP JSON-RPC (``--port``, one port per
 agent, counting up); ``http`` serves over HTTP only. On SIGTERM, in-flight requests finish
 before the process leaves its group. HTTP needs the extra ``a2a-kafka[http]``.
+``--max-in-flight N`` bounds the requests each agent runs at once in this process
+(default 64): beyond, fetching pauses until one finishes.
 
 Every instance of an agent shares its task state (tasks, dedupe claims), so any
 instance answers every task operation and nothing runs twice: by default a SQLite
@@ -87,6 +89,14 @@ def register(subparsers: Subparsers) -> None:
         help="serve Prometheus metrics on PORT (/metrics; needs the telemetry extra)",
     )
     parser.add_argument("--metrics-host", default="0.0.0.0", help="interface of --metrics-port")
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=64,
+        metavar="N",
+        help="requests each agent runs at once in this process; beyond, fetching pauses "
+        "(default: 64)",
+    )
     parser.add_argument(
         "--state",
         metavar="URL",
@@ -226,7 +236,7 @@ async def _agent(
     services: list[Service] = []
     if args.transport != "http":
         card = context.secured(with_kafka_interface(card, config, target.name))
-        services.append(_Consumer(state, handler, card, security))
+        services.append(_Consumer(state, handler, card, security, args.max_in_flight))
     else:
         _served_cards[target.name] = card
     if http:
@@ -248,14 +258,26 @@ class _Security(NamedTuple):
 
 
 class _Consumer:
-    """The agent's `KafkaConsumerHandler`; closing it also closes the request handler."""
+    """The agent's `KafkaConsumerHandler`; closing it also closes the request handler.
+
+    ``max_in_flight``: ``--max-in-flight``, the handler's bound on running requests.
+    """
 
     def __init__(
-        self, state: AgentState, handler: RequestHandler, card: AgentCard, security: _Security
+        self,
+        state: AgentState,
+        handler: RequestHandler,
+        card: AgentCard,
+        security: _Security,
+        max_in_flight: int,
     ) -> None:
         self.request_handler = handler
         self.consumer = state.consumer_handler(
-            handler, agent_card=card, auth=security.auth, card_signer=security.card_signer
+            handler,
+            agent_card=card,
+            auth=security.auth,
+            card_signer=security.card_signer,
+            max_in_flight=max_in_flight,
         )
 
     async def start(self) -> None:
