@@ -42,7 +42,12 @@ from fault_agent import EXECUTIONS_LOG_ENV, ExecutionLog
 
 from a2a_kafka import KafkaConfig, KafkaTimeoutError, KafkaTransport
 from a2a_kafka.broker.layout import free_port
-from a2a_kafka.cluster.database import DATABASE_URL_ENV, STATE_DIR_ENV, STATE_URL_ENV
+from a2a_kafka.cluster.database import (
+    DATABASE_URL_ENV,
+    STATE_DIR_ENV,
+    STATE_URL_ENV,
+    database_url,
+)
 
 HERE = Path(__file__).parent
 
@@ -196,6 +201,19 @@ def server_lines(log: ExecutionLog, message_ids: list[str], limit: int = 40) -> 
     )
 
 
+def state_dir(log: ExecutionLog) -> Path:
+    """The state folder of the `ServerProcess` instances writing ``log``."""
+    assert log.path is not None
+    return log.path.parent / "state"
+
+
+def default_state_url(config: KafkaConfig, name: str, log: ExecutionLog) -> str:
+    """The database a `ServerProcess` started without a URL uses: serve's default, the
+    agent's SQLite file in `state_dir`."""
+    env = {STATE_DIR_ENV: str(state_dir(log))}
+    return database_url(None, env, config=config, agent=name)
+
+
 SERVE = (
     [str(Path(sys.executable).with_name("a2a-kafka"))]
     if Path(sys.executable).with_name("a2a-kafka").exists()
@@ -208,7 +226,7 @@ class ServerProcess:
     """``a2a-kafka serve fault_agent:served``, as a user runs it, in its own process.
 
     The state is serve's default (the agent's SQLite file in the state folder, here
-    ``<execution log's folder>/state``, shared by every instance of the test), or
+    `state_dir`, shared by every instance of the test: `default_state_url`), or
     ``--state url``. The agent records its executions in ``log`` and the library's log in
     ``<log>.servers`` (`fault_agent.served`); `stats` reads serve's ``--metrics-port``.
     """
@@ -231,7 +249,7 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if k not in (STATE_URL_ENV, DATABASE_URL_ENV)}
         env |= {
             "KAFKA_BOOTSTRAP_SERVERS": config.bootstrap_servers,
-            STATE_DIR_ENV: str(log.path.parent / "state"),
+            STATE_DIR_ENV: str(state_dir(log)),
             EXECUTIONS_LOG_ENV: str(log.path),
         }
         process = await asyncio.create_subprocess_exec(

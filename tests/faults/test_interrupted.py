@@ -20,7 +20,7 @@ from a2a.utils.errors import InternalError
 from aiokafka import AIOKafkaProducer
 from fault_agent import ExecutionLog, fault_card
 from google.protobuf.json_format import MessageToDict
-from harness import ServerProcess, request
+from harness import ServerProcess, default_state_url, request
 
 from a2a_kafka import KafkaConfig, KafkaTransport, with_kafka_interface
 from a2a_kafka.client.replies import ReplyRouter, iterate
@@ -46,10 +46,9 @@ async def started(log: ExecutionLog, message_id: str) -> None:
 async def test_a_killed_run_ends_failed_and_its_caller_gets_the_task_id(
     kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
 ) -> None:
-    name, url = unique_names.agent(), f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
-    log = ExecutionLog(tmp_path / "executions.log")
+    name, log = unique_names.agent(), ExecutionLog(tmp_path / "executions.log")
     card = with_kafka_interface(fault_card(name), kafka_config, name)
-    first = await ServerProcess.start(kafka_config, name, url, log)
+    first = await ServerProcess.start(kafka_config, name, "", log)
     caller = KafkaTransport.create(kafka_config, name, card)
     other = KafkaTransport.create(kafka_config, name, card)
     try:
@@ -60,7 +59,7 @@ async def test_a_killed_run_ends_failed_and_its_caller_gets_the_task_id(
         await started(log, held.message.message_id)
         first.kill()
         await first.process.wait()
-        survivor = await ServerProcess.start(kafka_config, name, url, log)
+        survivor = await ServerProcess.start(kafka_config, name, "", log)
         try:
             with pytest.raises(InternalError, match="interrupted") as error:
                 await call
@@ -81,8 +80,8 @@ async def test_a_killed_run_ends_failed_and_its_caller_gets_the_task_id(
 async def test_a_message_whose_agent_never_started_runs_on_the_next_instance(
     kafka_config: KafkaConfig, unique_names: UniqueNames, tmp_path: Path
 ) -> None:
-    name, url = unique_names.agent(), f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
-    log = ExecutionLog(tmp_path / "executions.log")
+    name, log = unique_names.agent(), ExecutionLog(tmp_path / "executions.log")
+    url = default_state_url(kafka_config, name, log)  # serve's default state
     engine = create_engine(url)
     claims = DatabaseDedupeStore(engine, lease=0.1)
     await claims.start()
@@ -92,7 +91,7 @@ async def test_a_message_whose_agent_never_started_runs_on_the_next_instance(
     key = MessageKey(name, "", message.message.message_id, caller_id)
     assert (await claims.claim(key, "dead-instance")).state == "new"
     await engine.dispose()
-    server = await ServerProcess.start(kafka_config, name, url, log)
+    server = await ServerProcess.start(kafka_config, name, "", log)
     config = kafka_config.with_(caller_id=caller_id)
     caller = KafkaTransport.create(
         config, name, with_kafka_interface(fault_card(name), config, name)
@@ -113,9 +112,9 @@ async def test_a_message_released_while_its_redelivery_waits_runs_there(
     """The redelivery finds the claim of an instance that died before its agent started
     still fresh and waits; meanwhile another instance's sweep finds it abandoned and
     releases it (no claim at all). The waiting redelivery claims it and runs it."""
-    name, url = unique_names.agent(), f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
-    log = ExecutionLog(tmp_path / "executions.log")
-    server = await ServerProcess.start(kafka_config, name, url, log)
+    name, log = unique_names.agent(), ExecutionLog(tmp_path / "executions.log")
+    url = default_state_url(kafka_config, name, log)  # serve's default state
+    server = await ServerProcess.start(kafka_config, name, "", log)
     engine = create_engine(url)
     claims = DatabaseDedupeStore(engine, lease=3.0)  # fresh when the request arrives
     message = request("work 0", str(uuid.uuid4()))
@@ -152,8 +151,8 @@ async def test_a_stream_cut_after_its_task_completed_ends_with_that_task(
     redelivery, on the next instance, is answered with that task, and the caller
     still waiting on the stream takes it as its end (it used to drop the answer as a
     duplicate of records 0 and 1, and time out: a lost request)."""
-    name, url = unique_names.agent(), f"sqlite+aiosqlite:///{tmp_path / 'state.sqlite'}"
-    log = ExecutionLog(tmp_path / "executions.log")
+    name, log = unique_names.agent(), ExecutionLog(tmp_path / "executions.log")
+    url = default_state_url(kafka_config, name, log)  # serve's default state
     message = request("work 0", str(uuid.uuid4()))
     caller_id = f"caller-{uuid.uuid4().hex[:6]}"
     key = MessageKey(name, "", message.message.message_id, caller_id)
@@ -173,7 +172,7 @@ async def test_a_stream_cut_after_its_task_completed_ends_with_that_task(
     await replies.start()
     producer = AIOKafkaProducer(**kafka_config.producer_kwargs())
     await producer.start()
-    server = await ServerProcess.start(kafka_config, name, url, log)
+    server = await ServerProcess.start(kafka_config, name, "", log)
     try:
         cid = str(uuid.uuid4())
         pending = replies.register(cid)
