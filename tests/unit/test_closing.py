@@ -67,3 +67,38 @@ async def test_serving_ends_with_the_failure_of_a_service() -> None:
         with pytest.raises(BrokerError, match="stopped consuming"):
             await serve_until_signal([service], signals=())
     assert service.closed
+
+
+async def test_a_producer_that_cannot_flush_in_time_is_aborted_and_its_connections_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """stop() waiting for records it cannot deliver must not leave connections open."""
+    from aiokafka.errors import KafkaError
+
+    from a2a_kafka import closing
+
+    done: list[str] = []
+
+    class Part:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def fail_all(self, exc: BaseException) -> None:
+            assert isinstance(exc, KafkaError)
+            done.append(f"{self.name} failed")
+
+        async def close(self) -> None:
+            done.append(f"{self.name} closed")
+
+    class Producer:
+        _message_accumulator = Part("records")
+        _sender = Part("sender")
+        client = Part("connections")
+
+        async def stop(self) -> None:
+            await asyncio.Event().wait()  # a record for a deleted topic: waits for ever
+
+    monkeypatch.setattr(closing, "CLOSE_TIMEOUT", 0.05)
+    monkeypatch.setattr(closing.close_quietly, "__defaults__", (0.05,))
+    await closing.close_producer("the producer", Producer())  # type: ignore[arg-type]
+    assert done == ["records failed", "sender closed", "connections closed"]

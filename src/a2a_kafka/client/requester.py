@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from a2a_kafka.client.replies import ReplyRouter, iterate
-from a2a_kafka.closing import close_quietly
+from a2a_kafka.closing import close_producer, close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import cluster_error, kafka_errors
 from a2a_kafka.errors import (
@@ -225,7 +225,7 @@ class Requester:
             await self._router.aclose()
             self._router = None
         if self._producer is not None:
-            await close_quietly("the requester's producer", self._producer.stop)
+            await close_producer("the requester's producer", self._producer)
             self._producer = None
         if self._owns_reply_topic:
             self._owns_reply_topic = False

@@ -54,7 +54,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from google.protobuf.json_format import MessageToDict, ParseDict
 
-from a2a_kafka.closing import close_quietly
+from a2a_kafka.closing import close_producer, close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
 from a2a_kafka.topics import check_agent_name, ensure_topics, topic_partitions
@@ -352,7 +352,7 @@ class KafkaTaskEventStream(TaskEventStream):
             await close_quietly(f"{self.topic} consumer", self._consumer.stop)
             self._consumer = None
         if self._producer is not None:
-            await close_quietly(f"{self.topic} producer", self._producer.stop)
+            await close_producer(f"{self.topic} producer", self._producer)
             self._producer = None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from a2a_kafka.closing import close_quietly
+from a2a_kafka.closing import close_producer, close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.server.dead_letters import DeadLetter, from_record
@@ -93,7 +93,7 @@ async def replay(
             if done:
                 await consumer.commit(done)
     finally:
-        await close_quietly("the producer", producer.stop)
+        await close_producer("the producer", producer)
         await close_quietly("the consumer", consumer.stop)
     return len(letters)
 

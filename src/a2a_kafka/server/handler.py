@@ -57,7 +57,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from a2a_kafka.auth.policy import AuthPolicy
-from a2a_kafka.closing import close_quietly
+from a2a_kafka.closing import close_producer, close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import A2AKafkaError, BrokerError, ConfigurationError
 from a2a_kafka.registry import publish_card, with_kafka_interface
@@ -511,7 +511,7 @@ class KafkaConsumerHandler:
                     await chore
         self._housekeeping = self._checking = None
         if self._producer is not None:
-            await close_quietly(f"{self.agent}'s producer", self._producer.stop)
+            await close_producer(f"{self.agent}'s producer", self._producer)
             self._producer = None
         await close_quietly(f"{self.agent}'s dedupe store", self.dedupe.aclose)
 
