@@ -100,5 +100,5 @@ async def test_a_producer_that_cannot_flush_in_time_is_aborted_and_its_connectio
 
     monkeypatch.setattr(closing, "CLOSE_TIMEOUT", 0.05)
     monkeypatch.setattr(closing.close_quietly, "__defaults__", (0.05,))
-    await closing.close_producer("the producer", Producer())  # type: ignore[arg-type]
+    await closing.close_producer("the producer", Producer())
     assert done == ["records failed", "sender closed", "connections closed"]
