@@ -73,7 +73,9 @@ async def test_a_stuck_poll_is_shown_stuck(
         code, out = await status(kafka_config, name)
         assert code == 1
         assert f"instance {handler.instance_id[:12]}: STUCK: no poll for" in out
-        release.set()
+        async with asyncio.timeout(60):  # closing does not wait for the stuck poll for ever
+            await handler.aclose()
+    assert not release.is_set()
 
 
 async def test_a_dead_loop_is_shown_failed_with_its_reason_also_after_the_process_ended(

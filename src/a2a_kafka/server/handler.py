@@ -93,6 +93,8 @@ STUCK_AFTER = 60.0
 """Seconds without a poll after which `health` says ``stuck`` (logged each housekeeping tick).
 A serving loop polls at least every 0.5 s (``getmany`` waits 200 ms; a full handler waits
 0.5 s for a free slot), so 60 s (10 session timeouts) is never a slow but live loop."""
+LOOP_STOP_TIMEOUT = 10.0
+"""Seconds `aclose()` waits for the consume loop to end its poll before cancelling it."""
 REPORT_TIMEOUT = 5.0
 """Longest wait for producing one health report (`a2a_kafka.server.liveness`)."""
 GIVE_UP_STUCK = 300.0
@@ -520,6 +522,9 @@ class KafkaConsumerHandler:
         """
         self._stopping = True
         if self._loop_task is not None:
+            # a live loop ends within a poll (0.5 s); a stuck one is cancelled
+            await asyncio.wait({self._loop_task}, timeout=LOOP_STOP_TIMEOUT)
+            self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):  # reported by _fail
                 await self._loop_task
             self._loop_task = None
