@@ -5,7 +5,8 @@ IAM or SCRAM and ``allow.everyone.if.no.acl.found=false``), each principal needs
 
 - `agent_acls`: an agent server (`KafkaConsumerHandler` with its default group)
   creates and reads its request topic, creates its responses and dead-letter
-  topics and writes to them (the record of its replies, dead letters), joins
+  topics and writes to them (the record of its replies, dead letters), and its
+  health topic (`a2a_kafka.server.liveness`), joins
   group ``a2a.agent.<name>``, writes to every caller's reply topic (prefix
   ``a2a.replies.``) and writes its card to ``a2a.agent-cards``;
 - `caller_acls`: a caller (`KafkaClients` / `Requester`) writes to the request
@@ -45,6 +46,7 @@ from a2a_kafka.client.requester import reply_topic_prefix
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import kafka_errors
 from a2a_kafka.errors import BrokerError
+from a2a_kafka.server.liveness import health_topic
 from a2a_kafka.topics import REGISTRY_TOPIC, AgentTopics
 
 Operation = Literal["Read", "Write", "Create", "Delete", "Describe"]
@@ -96,6 +98,7 @@ def agent_acls(
         ("topic", topics.requests, ("Read", "Describe", "Create"), "literal"),
         ("topic", topics.responses, ("Write", "Describe", "Create"), "literal"),
         ("topic", topics.dead_letters, ("Write", "Describe", "Create"), "literal"),
+        ("topic", health_topic(config, agent), ("Write", "Describe", "Create"), "literal"),
         # only with SharedTaskState: the cross-instance task-event stream
         (
             "topic",

@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import BrokerError
+from a2a_kafka.lenient_records import unreadable
 from a2a_kafka.records import seek as _seek
 from a2a_kafka.topics import AgentTopics, partitions_of
 from a2a_kafka.wire import MalformedRecordError, decode_request_meta
@@ -86,6 +87,8 @@ def entry(timestamp: int, partition: int, offset: int, record: Any) -> AuditEntr
     """Decode one request record for the audit log."""
     key = record.key.decode(errors="replace") if record.key else ""
     method, correlation_id, text, problem = "?", "", "", ""
+    if (why := unreadable(record)) is not None:
+        return AuditEntry(timestamp, partition, offset, method, "", key, "", f"unreadable: {why}")
     try:  # any bytes: one record that is not a request must not stop the audit
         correlation_id = decode_request_meta(record.headers).correlation_id or ""
         body = json.loads(record.value or b"")

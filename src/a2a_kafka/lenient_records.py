@@ -14,6 +14,14 @@ UTF-8 therefore arrives with U+FFFD (`NOT_UTF8`) where its bad bytes were; the v
 the key, header values, offsets and every other record of the fetch are unchanged.
 Consumers of this project treat such a header as malformed (see ``docs/reliability.md``).
 
+A batch that cannot be read at all (its CRC does not match, or a record fails to parse
+in both readers) would make every ``getmany()`` raise `CorruptRecordException` and the
+consumer could never pass it. Such a batch yields instead one *placeholder* record at
+its last offset: no key, no value, one header `UNREADABLE` whose value says
+why and which offsets were lost (`unreadable`). The fetch position moves past the
+batch, so the records before and after it are returned as usual; consumers skip,
+count and (the server) dead-letter the placeholder.
+
 On an aiokafka upgrade: compare `_LenientBatchReader._read_msg` with aiokafka's
 ``_DefaultRecordBatchPy._read_msg`` (it is that method but for the key decoding);
 ``tests/unit/test_lenient_records.py`` fails if aiokafka's fast reader stops raising
@@ -34,9 +42,19 @@ from aiokafka.record.default_records import _DefaultRecordBatchPy, _DefaultRecor
 from aiokafka.record.memory_records import MemoryRecords
 from aiokafka.record.util import decode_varint
 
-from a2a_kafka.wire import NOT_UTF8
+from a2a_kafka.wire import NOT_UTF8, MalformedRecordError
 
-__all__ = ["NOT_UTF8", "LenientMemoryRecords", "install"]
+__all__ = [
+    "NOT_UTF8",
+    "UNREADABLE",
+    "LenientMemoryRecords",
+    "UnreadableRecordError",
+    "install",
+    "unreadable",
+]
+
+UNREADABLE = "a2a-kafka-unreadable"
+"""The one header of a placeholder record standing for the unreadable part of a batch."""
 
 
 _LENGTH = struct.Struct(">i")
@@ -79,6 +97,12 @@ class LenientBatch:
     def __init__(self, fast: Any, raw: memoryview) -> None:
         self._fast = fast
         self._raw = raw
+        self._crc_ok = True
+
+    def validate_crc(self) -> bool:
+        """Always true: a mismatch is remembered and the batch read as one placeholder."""
+        self._crc_ok = bool(self._fast.validate_crc())
+        return True
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._fast, name)
@@ -87,17 +111,60 @@ class LenientBatch:
         return next(self._fast)
 
     def __iter__(self) -> Iterator[Any]:
+        first = self._fast.base_offset
+        if not self._crc_ok:
+            yield self._placeholder(first, "CRC mismatch")
+            return
         returned = 0
         try:
             for record in self._fast:
                 yield record
                 returned += 1
+                first = record.offset + 1
             return
         except UnicodeDecodeError:
             pass
-        for index, record in enumerate(_LenientBatchReader(self._raw)):
-            if index >= returned:
-                yield record
+        except Exception as exc:  # the lenient reader below fails the same way, or reads it
+            failure: Exception = exc
+        try:
+            for index, record in enumerate(_LenientBatchReader(self._raw)):
+                if index >= returned:
+                    yield record
+                    first = record.offset + 1
+            return
+        except Exception as exc:
+            failure = exc
+        yield self._placeholder(first, f"a record does not parse: {failure!r}")
+
+    def _placeholder(self, first: int, why: str) -> _DefaultRecordPy:
+        last = self._fast.base_offset + self._fast.last_offset_delta
+        reason = f"{why}; offsets {first}..{last} of this batch cannot be read"
+        return _DefaultRecordPy(  # at the last offset: never before a fetch's start offset
+            last,
+            self._fast.first_timestamp,
+            self._fast.timestamp_type,
+            None,
+            None,
+            [(UNREADABLE, reason[:1000].encode())],
+        )
+
+
+class UnreadableRecordError(MalformedRecordError):
+    """Records of a batch cannot be read at all; a placeholder stands for them."""
+
+
+def unreadable(record: Any) -> str | None:
+    """Why ``record`` (a `ConsumerRecord`) is a placeholder for unreadable records, or None.
+
+    A producer can write a record of that exact shape (no key, no value, that one
+    header); it is then taken for a placeholder, and nothing of it is lost.
+    """
+    headers = tuple(record.headers or ())
+    if record.key is None and record.value is None and len(headers) == 1:
+        name, value = headers[0]
+        if name == UNREADABLE and isinstance(value, bytes):
+            return value.decode(errors="replace")
+    return None
 
 
 class _LenientBatchReader(_DefaultRecordBatchPy):  # type: ignore[misc]

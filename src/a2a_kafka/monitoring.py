@@ -12,7 +12,10 @@ What ``a2a-kafka status`` shows, read with the admin API as Kafka's own
 - **dead letters**: records retained on ``agent.<name>.requests.dlq``;
 - **states**: the task-state fingerprint each member advertises
   (`a2a_kafka.server.state_check`); more than one means the instances do not
-  share their tasks.
+  share their tasks;
+- **instances**: each instance's consume-loop health as it last reported it on
+  ``agent.<name>.health`` (`a2a_kafka.server.liveness`): serving, stuck, failed
+  or silent.
 
 Internal module: not part of the public API; use what `a2a_kafka` exports.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -29,6 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.diagnosis import kafka_errors
+from a2a_kafka.server.liveness import InstanceHealth, read_reports
 from a2a_kafka.topics import AgentTopics, existing_topics, partitions_of
 
 _MARK = re.compile(r"\.state-([A-Za-z0-9_-]+)$")
@@ -87,6 +91,14 @@ class AgentStatus:
     states: tuple[str, ...] = ()
     """The task-state fingerprint of each member (``unknown`` if it says none)."""
 
+    instances: tuple[InstanceHealth, ...] = ()
+    """Each instance's last health report, by instance id."""
+
+    @property
+    def healthy(self) -> bool:
+        """Whether every instance that reported is serving."""
+        return all(i.state == "serving" for i in self.instances)
+
     @property
     def state_shared(self) -> bool:
         """Whether every member uses one task state."""
@@ -134,7 +146,10 @@ async def agent_status(
                 await consumer.end_offsets(tps) if tps else {},
             )
             return [
-                await _agent_status(admin, name, groups[name], topics[name], offsets)
+                replace(
+                    await _agent_status(admin, name, groups[name], topics[name], offsets),
+                    instances=tuple(await read_reports(config, name)),
+                )
                 for name in names
             ]
     finally:

@@ -1,8 +1,9 @@
 """Topic names of the binding, and idempotent topic creation.
 
 Names follow the plan: ``agent.<name>.requests`` and ``agent.<name>.responses``,
-plus ``agent.<name>.requests.dlq`` for dead letters and the compacted
-``a2a.agent-cards`` registry. `KafkaConfig.topic_prefix` is prepended to all.
+plus ``agent.<name>.requests.dlq`` for dead letters, the compacted
+``a2a.agent-cards`` registry and ``agent.<name>.health`` (each instance's health,
+`a2a_kafka.server.liveness`). `KafkaConfig.topic_prefix` is prepended to all.
 """
 
 from __future__ import annotations

@@ -36,6 +36,23 @@ async def produce(config: KafkaConfig, topic: str, *values: bytes) -> None:
         await producer.stop()
 
 
+async def run_status(config: KafkaConfig, agent: str, *options: str) -> tuple[int, str]:
+    """``a2a-kafka status <agent>`` run as a user runs it: exit status and output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "A2A_KAFKA_"))}
+    process = await asyncio.create_subprocess_exec(
+        *CLI,
+        "status",
+        agent,
+        *options,
+        env={**env, "KAFKA_BOOTSTRAP_SERVERS": config.bootstrap_servers},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(60):
+        out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
 async def status_when(
     config: KafkaConfig, agent: str, condition: Callable[[AgentStatus], bool]
 ) -> AgentStatus:
@@ -70,18 +87,9 @@ async def test_status_counts_members_unfinished_requests_and_dead_letters(
     assert (stopped.state, stopped.lag, stopped.dead_letters) == ("Empty", 2, 1)
     assert name in await served_agents(kafka_config)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "A2A_KAFKA_"))}
-    process = await asyncio.create_subprocess_exec(
-        *CLI,
-        "status",
-        name,
-        env={**env, "KAFKA_BOOTSTRAP_SERVERS": kafka_config.bootstrap_servers},
-        stdout=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        out, _ = await process.communicate()
-    assert process.returncode == 0
-    header, row = out.decode().splitlines()
+    code, out = await run_status(kafka_config, name)
+    assert code == 0
+    header, row = out.splitlines()
     assert header.split()[:5] == ["agent", "instances", "state", "lag", "dead"]
     assert row.split()[:5] == [name, "0", "Empty", "2", "1"]
 

@@ -14,7 +14,7 @@ def test_an_agents_acls_are_printed_as_kafka_acls_commands(
     monkeypatch.setenv("A2A_KAFKA_TOPIC_PREFIX", "prod.")
     assert main(["acls", "agent", "data", "--principal", "User:data"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 19
+    assert len(lines) == 22
     assert lines[0] == (
         "kafka-acls.sh --bootstrap-server b-1.msk.example:9096 --command-config admin.properties "
         "--add --allow-principal User:data --operation Read --topic prod.agent.data.requests"

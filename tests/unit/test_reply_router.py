@@ -12,6 +12,7 @@ from aiokafka.errors import UnknownTopicOrPartitionError
 from a2a_kafka import KafkaConfig, KafkaTransportError
 from a2a_kafka.client.replies import ReplyRouter
 from a2a_kafka.kafka_clients import AIOKafkaFactory
+from a2a_kafka.lenient_records import UNREADABLE
 from a2a_kafka.memory_kafka import MemoryKafka
 from a2a_kafka.wire import CORRELATION_ID, ReplyAddress, ReplyKind, encode_reply
 
@@ -119,3 +120,13 @@ async def test_a_forgotten_call_gets_nothing_and_closing_wakes_waiters(kafka: Me
         await waiting.get(30)
     with pytest.raises(TimeoutError):
         await forgotten.get(0.2)
+
+
+async def test_the_placeholder_of_an_unreadable_batch_is_skipped_and_counted(
+    kafka: MemoryKafka, router: ReplyRouter
+) -> None:
+    pending = router.register("c-1")
+    kafka.append(TO.topic, None, partition=TO.partition, headers=[(UNREADABLE, b"CRC mismatch")])
+    reply(kafka, "c-1", ReplyKind.RESULT, 0, {"result": "ok"})
+    assert (await pending.get(5)).body == {"result": "ok"}
+    assert router.skipped == 1

@@ -28,7 +28,10 @@ def register(subparsers: Subparsers) -> None:
         "records on agent.<name>.requests.dlq. Partitions are shown as "
         "<partition>:<committed>/<end> ('-': never committed). A group whose instances "
         "use different task states (each sees only its own tasks) is flagged "
-        "STATE NOT SHARED.",
+        "STATE NOT SHARED. Below each agent, one line per instance: its consume loop as "
+        "it last reported it (serving, STUCK: no poll for 60 s, FAILED, or SILENT: no "
+        "report for 30 s, the process is dead or frozen). Exit status 1 when an "
+        "instance is not serving.",
     )
     parser.add_argument(
         "agents", nargs="*", metavar="agent", type=_agent_name, help="default: every agent"
@@ -46,15 +49,16 @@ async def _status(args: argparse.Namespace) -> int:
         print(f"no agents on {config.bootstrap_servers} (no agent.<name>.requests topics)")
         return 0
     statuses = await agent_status(config, names)
+    healthy = 0 if all(status.healthy for status in statuses) else 1
     if args.json:
         for status in statuses:
             shared = status.state_shared
             print(json.dumps({**asdict(status), "lag": status.lag, "state_shared": shared}))
-        return 0
+        return healthy
     print(_HEADER)
     for status in statuses:
         print(_row(status))
-    return 0
+    return healthy
 
 
 def _row(status: AgentStatus) -> str:
@@ -69,4 +73,11 @@ def _row(status: AgentStatus) -> str:
     if not status.state_shared:
         states = ", ".join(sorted(set(status.states)))
         row += f"\n{'':<20} STATE NOT SHARED: the instances use {states}; each sees only its tasks"
+    for i in status.instances:
+        state = i.state if i.state == "serving" else i.state.upper()
+        said = f"{state}: {i.detail}" if i.detail else state
+        row += (
+            f"\n{'':<2}instance {i.instance[:12]}: {said} "
+            f"(last poll {i.since_poll:.1f} s before its report of {i.age:.0f} s ago)"
+        )
     return row

@@ -14,6 +14,10 @@ headers that say why it is there:
 ``a2a-kafka-dlq-replays``       how many times it was replayed before (absent: never)
 =============================== ===============================================
 
+A batch that cannot be read at all (`a2a_kafka.lenient_records`) is dead-lettered as
+its placeholder: no key, and as value the JSON object `placeholder` makes, naming
+the topic, partition and offsets lost and why (the headers as above).
+
 What goes there: records without a reply address or with undecodable headers
 (at once: retrying cannot help), and requests whose retriable steps (producing
 the reply, the dedupe store) still failed after the `RetryPolicy`. Malformed
@@ -30,6 +34,7 @@ have read.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,6 +135,12 @@ def dead_letter_headers(
         (ATTEMPTS, str(attempts).encode()),
         (TIME, str(int((now or time.time()) * 1000)).encode()),
     ]
+
+
+def placeholder(record: Any, reason: str) -> bytes:
+    """The dead letter's value for the placeholder ``record`` of unreadable records."""
+    where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+    return json.dumps({**where, "reason": reason, "unreadable": True}).encode()
 
 
 def from_record(record: Any) -> DeadLetter:

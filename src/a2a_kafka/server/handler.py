@@ -34,7 +34,9 @@ Contract:
   once, counted (``loop_failures``) and retried with backoff; after `LOOP_RETRIES`
   in a row, or when no poll happened for `GIVE_UP_STUCK` seconds, the handler has
   *failed*: `failed` says why, `serve_forever` raises and ``a2a-kafka serve`` exits
-  non-zero. `health` tells a serving loop from a stuck or failed one.
+  non-zero. `health` tells a serving loop from a stuck or failed one; it is reported
+  every housekeeping tick on ``agent.<name>.health`` for ``a2a-kafka status``
+  (`a2a_kafka.server.liveness`).
 - **Shutdown.** `aclose()` stops fetching, lets in-flight requests finish
   (bounded by ``drain_timeout``), commits, then leaves the group.
 """
@@ -61,7 +63,7 @@ from a2a_kafka.closing import close_producer, close_quietly
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.errors import A2AKafkaError, BrokerError, ConfigurationError
 from a2a_kafka.registry import publish_card, with_kafka_interface
-from a2a_kafka.server import router
+from a2a_kafka.server import liveness, router
 from a2a_kafka.server.dead_letters import SECRET_HEADERS
 from a2a_kafka.server.dedupe import DedupeStore, MemoryDedupeStore
 from a2a_kafka.server.housekeeping import keep_house
@@ -88,7 +90,13 @@ and `serve_forever` raises."""
 LOOP_BACKOFF_MAX = 5.0
 
 STUCK_AFTER = 60.0
-"""Seconds without a poll after which `health` says ``stuck`` (logged each housekeeping tick)."""
+"""Seconds without a poll after which `health` says ``stuck`` (logged each housekeeping tick).
+A serving loop polls at least every 0.5 s (``getmany`` waits 200 ms; a full handler waits
+0.5 s for a free slot), so 60 s (10 session timeouts) is never a slow but live loop."""
+LOOP_STOP_TIMEOUT = 10.0
+"""Seconds `aclose()` waits for the consume loop to end its poll before cancelling it."""
+REPORT_TIMEOUT = 5.0
+"""Longest wait for producing one health report (`a2a_kafka.server.liveness`)."""
 GIVE_UP_STUCK = 300.0
 """Seconds without a poll after which the handler gives up as if the loop had failed."""
 
@@ -203,6 +211,8 @@ class KafkaConsumerHandler:
         self._fingerprint = state_fingerprint
         self._state_check = StateCheck(config, agent, self.group_id)
         self._checking: asyncio.Task[None] | None = None
+        self._reporting: asyncio.Task[None] | None = None
+        self._report_failed = False
         self._stats = HandlerStats()
         self._offsets = OffsetTracker()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -252,14 +262,31 @@ class KafkaConsumerHandler:
             self._failed.set()
 
     def _check_health(self) -> None:
-        """Run by housekeeping: log a stuck loop; give up when it is stuck for too long."""
+        """Run by housekeeping: report health, log a stuck loop, give up when stuck too long."""
         health = self.health
+        if self._reporting is None or self._reporting.done():
+            self._reporting = asyncio.create_task(self._report(liveness.encode(health)))
         if health.state == "stuck":
             logger.warning("agent %s: consume loop stuck: %s", self.agent, health.detail)
             if health.since_poll > GIVE_UP_STUCK:
                 self._fail(
                     BrokerError(f"agent {self.agent!r}: consume loop stuck: {health.detail}")
                 )
+
+    async def _report(self, value: bytes | None) -> None:
+        """Produce this instance's health report (None: a tombstone); a failure is logged."""
+        if self._producer is None:
+            return
+        topic = liveness.health_topic(self.config, self.agent)
+        try:
+            async with asyncio.timeout(REPORT_TIMEOUT):
+                await self._producer.send_and_wait(topic, value, key=self.instance_id.encode())
+        except Exception as exc:
+            if not self._report_failed:
+                logger.warning("agent %s: health report to %s failed: %r", self.agent, topic, exc)
+            self._report_failed = True
+        else:
+            self._report_failed = False
 
     @property
     def stats(self) -> HandlerStats:
@@ -294,6 +321,8 @@ class KafkaConsumerHandler:
             return
         topics = [self.topics.requests, self.topics.responses, self.topics.dead_letters]
         await ensure_topics(self.config, topics)
+        health = liveness.health_topic(self.config, self.agent)
+        await ensure_topics(self.config, [health], topic_configs=liveness.TOPIC_CONFIG)
         await self.dedupe.start()
         try:
             fingerprint = await self._state_fingerprint()
@@ -493,6 +522,9 @@ class KafkaConsumerHandler:
         """
         self._stopping = True
         if self._loop_task is not None:
+            # a live loop ends within a poll (0.5 s); a stuck one is cancelled
+            await asyncio.wait({self._loop_task}, timeout=LOOP_STOP_TIMEOUT)
+            self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):  # reported by _fail
                 await self._loop_task
             self._loop_task = None
@@ -510,6 +542,12 @@ class KafkaConsumerHandler:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await chore
         self._housekeeping = self._checking = None
+        if self._reporting is not None:
+            self._reporting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reporting
+        final = liveness.encode(self.health) if self._failure is not None else None
+        await self._report(final)  # bounded, quiet
         if self._producer is not None:
             await close_producer(f"{self.agent}'s producer", self._producer)
             self._producer = None

@@ -38,9 +38,10 @@ from a2a.types.a2a_pb2 import GetTaskRequest, SendMessageRequest
 from aiokafka import ConsumerRecord
 from google.protobuf.json_format import MessageToDict
 
+from a2a_kafka.lenient_records import UnreadableRecordError, unreadable
 from a2a_kafka.methods import DEDUPED
 from a2a_kafka.server import router
-from a2a_kafka.server.dead_letters import SECRET_HEADERS, dead_letter_headers
+from a2a_kafka.server.dead_letters import SECRET_HEADERS, dead_letter_headers, placeholder
 from a2a_kafka.server.dedupe import Claim, DedupeStore, MessageKey, Outcome
 from a2a_kafka.server.replies import (
     CallerGoneError,
@@ -118,6 +119,11 @@ class RequestProcessor:
         """Handle one record; never raises (except on cancellation)."""
         self.stats.received += 1
         where = f"{record.topic}/{record.partition}@{record.offset}"
+        if (why := unreadable(record)) is not None:
+            self.stats.unreadable += 1
+            logger.warning("%s: unreadable records, a placeholder dead-lettered: %s", where, why)
+            await self._dead_letter(record, UnreadableRecordError(why), 1, placeholder(record, why))
+            return
         try:
             meta = decode_request_meta(record.headers)
             if meta.reply_to is None or meta.correlation_id is None:
@@ -479,7 +485,11 @@ class RequestProcessor:
             logger.warning("dedupe store: %r", exc)
 
     async def _dead_letter(
-        self, record: ConsumerRecord[Any, Any], error: BaseException, attempts: int
+        self,
+        record: ConsumerRecord[Any, Any],
+        error: BaseException,
+        attempts: int,
+        value: bytes | None = None,
     ) -> None:
         """Produce the dead letter; retried until it is written or the handler stops.
 
@@ -496,7 +506,8 @@ class RequestProcessor:
         topic = self.settings.dead_letter_topic
         while True:
             try:
-                await self.replies.dead_letter(topic, record.key, record.value, headers)
+                value = record.value if value is None else value
+                await self.replies.dead_letter(topic, record.key, value, headers)
                 self.stats.dead_lettered += 1
                 return
             except Exception as exc:

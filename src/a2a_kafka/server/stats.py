@@ -51,6 +51,9 @@ class HandlerStats:
     unroutable: int = 0
     """Of ``dead_lettered``: no reply address, or headers that cannot be decoded."""
 
+    unreadable: int = 0
+    """Of ``dead_lettered``: placeholders of records that could not be read at all."""
+
     duplicates: int = 0
     """Redelivered SendMessage requests answered without running the agent again."""
 
