@@ -2,8 +2,9 @@
 
 Throughput cells are driven from several of these, so that no client event
 loop is the bottleneck of the system it measures. ``SYSTEM`` is ``kafka``,
-``http``, ``http-plain`` (a2a's `ClientFactory` with its default httpx client,
-the reference a plain user gets) or ``floor``; the process opens that
+``http``, ``floor`` or one of HTTP's reference clients, ``http-plain`` (a2a's
+`ClientFactory` with its default httpx client, what a plain user gets) and
+``http-one-pool`` (the benchmark's earlier client); the process opens that
 system's client side (`bench.systems.open_system`), warms it up, prints
 ``{"ready": ...}``, then reads one JSON order per line from its standard input,
 ``{"concurrency": c, "seconds": s, "size": n}``, and answers each with one JSON
@@ -70,7 +71,7 @@ async def _main(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.loader")
-    child_arguments(parser, ("kafka", "http", "http-plain", "floor"))
+    child_arguments(parser, ("kafka", "http", "http-plain", "http-one-pool", "floor"))
     asyncio.run(_main(parser.parse_args(argv)))
 
 

@@ -35,22 +35,35 @@ def _frame(entry: str) -> str:
     return f"{Path(where.split(':')[0]).name}:{name}"
 
 
+def _package(entry: str) -> str:
+    """``function (a2a/server/x.py:line)`` → ``a2a``; the standard library by module."""
+    where = entry.partition(" (")[2].split(":")[0]
+    return where.split("/")[0] if "/" in where else where.removesuffix(".py")
+
+
 def summarise(path: Path, top: int) -> str:
-    """The ``top`` functions by inclusive and by self samples of a py-spy raw file."""
+    """The ``top`` functions by inclusive and by self samples of a py-spy raw file.
+
+    Also self samples by package (``a2a``, ``aiokafka``, ``google``, ``asyncio``...):
+    where the CPU goes, whoever called it.
+    """
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
+    packages: collections.Counter[str] = collections.Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = [_frame(f) for f in stack.split(";")[1:]]  # drop the thread frame
+        entries = stack.split(";")[1:]  # drop the thread frame
+        frames = [_frame(f) for f in entries]
         n = int(count)
         total += n
         for frame in set(frames):
             inclusive[frame] += n
         if frames:
             own[frames[-1]] += n
+            packages[_package(entries[-1])] += n
     lines = [f"{path.name}: {total} samples"]
-    for title, counter in (("inclusive", inclusive), ("self", own)):
+    for title, counter in (("inclusive", inclusive), ("self", own), ("self by package", packages)):
         lines.append(f"  top {title}:")
         lines += [f"    {100 * n / total:5.1f}%  {f}" for f, n in counter.most_common(top)]
     return "\n".join(lines)

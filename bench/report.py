@@ -119,12 +119,15 @@ def render(results: dict[str, Any], figures: dict[str, str], source: str) -> str
         "",
         cpu_section(s, level),
         "",
-        f"## HTTP: the benchmark's client and a plain a2a-sdk client (1 KiB, {level} in flight)",
+        f"## HTTP: the benchmark's client and reference clients (1 KiB, {level} in flight)",
         "",
-        "The plain client is one process (`python -m bench.loader http-plain`) with a2a's "
+        "The same HTTP server, four rounds of one cell per client, in ABBA order (the client "
+        "that goes last in one round goes first in the next). The plain client "
+        "is one process (`python -m bench.loader http-plain`) with a2a's "
         "`ClientFactory(ClientConfig(streaming=False)).create(card)` and the httpx client it "
-        "makes itself (httpx defaults: 100 connections, 20 kept alive), against the same HTTP "
-        "server, right after the benchmark's HTTP cell, twice, alternating.",
+        "makes itself (httpx defaults: 100 connections, 20 kept alive): what a user gets. The "
+        "earlier benchmark client is one process with one httpx pool of up to 1,024 "
+        "connections (`http-one-pool`), as the HTTP column was measured before.",
         "",
         http_reference_section(s),
         "",

@@ -31,6 +31,9 @@ from bench.tuning import Tuning
 
 SYSTEMS = ("kafka", "http", "floor")
 
+REFERENCES = {"plain": "http-plain", "one_pool": "http-one-pool"}
+"""HTTP's reference clients (`bench.scenarios.http_reference`): their load process kinds."""
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -64,7 +67,7 @@ async def _measure(
     config: KafkaConfig,
     agent: str,
     start_kafka: Callable[[], Awaitable[ServerProcess]],
-    plain: LoadProcess,
+    references: dict[str, LoadProcess],
 ) -> dict[str, Any]:
     """Every scenario, in order; their results by name."""
     plan = bench.plan
@@ -83,7 +86,7 @@ async def _measure(
         "streaming": await scenarios.streaming(bench),
         "conversation": await scenarios.conversation(bench),
         "throughput": await scenarios.throughput(bench),
-        "http_reference": await scenarios.http_reference(bench, plain),
+        "http_reference": await scenarios.http_reference(bench, references),
         "fanout": await fanout(
             config, agent, plan.callers, plan.requests_per_caller, bench.payload(KIB), bench.say
         ),
@@ -121,14 +124,17 @@ async def run(
     }
     loaders: list[LoadProcess] = []
     try:
-        kinds = [kind for kind in SYSTEMS for _ in range(plan.client_processes)] + ["http-plain"]
-        say(f"starting {len(kinds)} load processes ({plan.client_processes} per system, 1 plain)")
+        kinds = [kind for kind in SYSTEMS for _ in range(plan.client_processes)]
+        kinds += REFERENCES.values()
+        say(f"starting {len(kinds)} load processes ({plan.client_processes} per system)")
         children = await asyncio.gather(*(start(kind, "bench.loader") for kind in kinds))
         loaders = [LoadProcess.of(child) for child in children]
         async with _systems(config, agent, port, tuning) as systems:
             bench = scenarios.Run(plan, systems, servers, broker, say)
             bench.loaders = {kind: [lp for lp in loaders if lp.system == kind] for kind in SYSTEMS}
-            results = await _measure(bench, config, agent, lambda: start("kafka"), loaders[-1])
+            kind_of = {lp.system: lp for lp in loaders}
+            references = {who: kind_of[kind] for who, kind in REFERENCES.items()}
+            results = await _measure(bench, config, agent, lambda: start("kafka"), references)
     finally:
         for loader in loaders:
             await loader.stop()

@@ -240,7 +240,7 @@ async def throughput(run: Run) -> dict[str, Any]:
     return results
 
 
-async def _plain_cell(run: Run, loader: LoadProcess) -> dict[str, Any]:
+async def _reference_cell(run: Run, loader: LoadProcess) -> dict[str, Any]:
     concurrency, seconds = run.plan.cpu_concurrency, run.plan.throughput_seconds
     before = run.cpu("http")
     part = await loader.cell(concurrency, seconds, KIB)
@@ -248,7 +248,7 @@ async def _plain_cell(run: Run, loader: LoadProcess) -> dict[str, Any]:
     wall, answered = part["seconds"], part["answered"]
     rate = answered / wall if wall else 0.0
     run.say(
-        f"{f'throughput 1 KiB c={concurrency}':<34} {'plain':<6} "
+        f"{f'throughput 1 KiB c={concurrency}':<34} {loader.system:<6} "
         f"{answered:>6}/{part['sent']:<6} answered  {rate:8.1f} req/s"
         f"  server {server / wall:.2f} cores, client {part['cpu_s'] / wall:.2f}"
     )
@@ -264,19 +264,26 @@ async def _plain_cell(run: Run, loader: LoadProcess) -> dict[str, Any]:
     }
 
 
-async def http_reference(run: Run, plain: LoadProcess, rounds: int = 2) -> dict[str, Any]:
-    """HTTP's benchmark cell against a plain a2a-sdk client, alternating, ``rounds`` times each.
+async def http_reference(
+    run: Run, references: dict[str, LoadProcess], rounds: int = 4
+) -> dict[str, Any]:
+    """HTTP's benchmark cell and reference clients' cells, ``rounds`` times each, in ABBA order.
 
-    The plain client is one process with a2a's `ClientFactory` and its default
-    httpx client (``bench.loader http-plain``), against the run's HTTP server,
-    at 1 KiB and the CPU figure's concurrency. ``bench_over_plain`` is the sum
-    of the benchmark's rates over the plain client's.
+    ``references`` are single load processes against the run's HTTP server, at
+    1 KiB and the CPU figure's concurrency: ``plain``, a2a's `ClientFactory` with
+    its default httpx client (``bench.loader http-plain``), and ``one_pool``, the
+    benchmark's earlier client (``http-one-pool``). ``bench_over_plain`` is the
+    sum of the benchmark's rates over the plain client's.
     """
     concurrency = run.plan.cpu_concurrency
-    cells: dict[str, list[dict[str, Any]]] = {"bench": [], "plain": []}
-    for _ in range(rounds):
-        cells["bench"].append(await throughput_cell(run, "http", KIB, concurrency))
-        cells["plain"].append(await _plain_cell(run, plain))
+    cells: dict[str, list[dict[str, Any]]] = {"bench": [], **{who: [] for who in references}}
+    order = ["bench", *references]
+    for i in range(rounds):
+        for who in order if i % 2 == 0 else reversed(order):  # ABBA: no client always first
+            if who == "bench":
+                cells[who].append(await throughput_cell(run, "http", KIB, concurrency))
+            else:
+                cells[who].append(await _reference_cell(run, references[who]))
     rates = {who: sum(c["requests_per_s"] for c in cs) for who, cs in cells.items()}
     ratio = rates["bench"] / rates["plain"] if rates["plain"] else 0.0
     run.say(f"HTTP in the benchmark / plain a2a-sdk client at c={concurrency}: {ratio:.2f}")

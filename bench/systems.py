@@ -234,6 +234,20 @@ async def http_system(port: int, agent: str) -> AsyncIterator[HttpPools]:
 
 
 @contextlib.asynccontextmanager
+async def one_pool_http_system(port: int, agent: str) -> AsyncIterator[A2ASystem]:
+    """The benchmark's earlier HTTP client: one httpx pool of up to 1,024 connections."""
+    limits = httpx.Limits(max_connections=1024, max_keepalive_connections=1024)
+    async with httpx.AsyncClient(limits=limits, timeout=60.0) as http:
+        config = ClientConfig(
+            streaming=False,
+            httpx_client=http,
+            supported_protocol_bindings=[TransportProtocol.JSONRPC],
+        )
+        client = ClientFactory(config).create(http_card(port, agent))
+        yield A2ASystem("http-one-pool", client, client)
+
+
+@contextlib.asynccontextmanager
 async def plain_http_system(port: int, agent: str) -> AsyncIterator[A2ASystem]:
     """A2A over HTTP as a user gets it: a2a's `ClientFactory`, its own default httpx client."""
     client = ClientFactory(ClientConfig(streaming=False)).create(http_card(port, agent))
@@ -260,7 +274,11 @@ async def floor_system(
 async def open_system(
     kind: str, config: KafkaConfig, agent: str, port: int, tuning: Tuning
 ) -> AsyncIterator[System]:
-    """The client side of system ``kind`` (``kafka``, ``http``, ``http-plain`` or ``floor``)."""
+    """The client side of system ``kind``: ``kafka``, ``http``, ``floor``, or a reference client.
+
+    The reference clients of HTTP: ``http-plain`` (`plain_http_system`) and
+    ``http-one-pool`` (`one_pool_http_system`).
+    """
     opened: contextlib.AbstractAsyncContextManager[System]
     if kind == "kafka":
         opened = kafka_system(config, agent)
@@ -268,6 +286,8 @@ async def open_system(
         opened = http_system(port, agent)
     elif kind == "http-plain":
         opened = plain_http_system(port, agent)
+    elif kind == "http-one-pool":
+        opened = one_pool_http_system(port, agent)
     else:
         opened = floor_system(config, agent, tuning)
     async with opened as system:

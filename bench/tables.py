@@ -86,7 +86,7 @@ def _client_rows(s: dict[str, Any]) -> list[tuple[str, str, bool]]:
         (
             "HTTP's throughput within 15 % of a plain a2a-sdk client's "
             f"(1 KiB, {ref['concurrency']} in flight)",
-            f"{ratio:.2f} × the plain client's rate (both measured twice, alternating)",
+            f"{ratio:.2f} × the plain client's rate (both measured in alternating cells)",
             abs(ratio - 1) <= 0.15,
         ),
         (
@@ -215,7 +215,7 @@ def cpu_section(s: dict[str, Any], level: str) -> str:
         cell = s["throughput"][name]["1024"][level]
         rows.append(_cpu_row(NAMES[name], cell.get("client_processes", "1 (the runner)"), cell))
     for cell in s.get("http_reference", {}).get("plain", []):
-        rows.append(_cpu_row("A2A over HTTP, plain a2a-sdk client", 1, cell))
+        rows.append(_cpu_row(f"A2A over HTTP, {CLIENTS['plain']}", 1, cell))
     alone = s["a2a_in_process"].get("concurrent")
     if alone:
         label = f"a2a handler alone, in-process, {alone['concurrency']} in flight"
@@ -236,26 +236,47 @@ def _cores(cell: dict[str, Any], key: str) -> str:
     return f"{cell[key]:.2f}" if key in cell else ""
 
 
+CLIENTS = {
+    "bench": "the benchmark's (load processes, httpx pools of 8)",
+    "plain": "plain a2a-sdk client (1 process, httpx defaults)",
+    "one_pool": "the benchmark's earlier one (1 process, one pool)",
+}
+"""HTTP clients of the reference figure, by their key in ``http_reference``."""
+
+
 def http_reference_section(s: dict[str, Any]) -> str:
-    """The benchmark's HTTP column against a plain a2a-sdk client (absent from older runs)."""
+    """The benchmark's HTTP column against reference clients (absent from older runs)."""
     ref = s.get("http_reference")
     if not ref:
         return "Not measured in this run."
     rows = []
-    for i, (bench, plain) in enumerate(zip(ref["bench"], ref["plain"], strict=True), 1):
-        for who, cell in (("benchmark's HTTP client", bench), ("plain a2a-sdk client", plain)):
-            rows.append(
-                [
-                    i,
-                    who,
-                    f"{cell['requests_per_s']:.0f}",
-                    ms(cell["latency_ms"]["p50"]),
-                    f"{cell['cpu_s_per_1000']['client']:.2f}",
-                    f"{cell['cpu_s_per_1000']['server']:.2f}",
-                ]
-            )
-    rows.append(["", "*benchmark / plain*", f"{ref['bench_over_plain']:.2f} ×", "", "", ""])
-    header = ["round", "client", "req/s", "p50 ms", "client s / 1,000", "server s / 1,000"]
+    for i in range(len(ref["bench"])):
+        for who, label in CLIENTS.items():
+            if who in ref:
+                cell = ref[who][i]
+                rows.append(
+                    [
+                        i + 1,
+                        label,
+                        f"{cell['requests_per_s']:.0f}",
+                        ms(cell["latency_ms"]["p50"]),
+                        f"{cell['cpu_s_per_1000']['client']:.2f}",
+                        f"{cell['cpu_s_per_1000']['server']:.2f}",
+                        _cores(cell, "busiest_client_cores"),
+                        _cores(cell, "server_cores"),
+                    ]
+                )
+    rows.append(["", "*benchmark / plain*", f"{ref['bench_over_plain']:.2f} ×", *[""] * 5])
+    header = [
+        "round",
+        "HTTP client",
+        "req/s",
+        "p50 ms",
+        "client s / 1,000",
+        "server s / 1,000",
+        "busiest client, cores",
+        "server, cores",
+    ]
     return table(header, rows)
 
 
