@@ -214,8 +214,10 @@ def cpu_section(s: dict[str, Any], level: str) -> str:
     for name in NAMES:
         cell = s["throughput"][name]["1024"][level]
         rows.append(_cpu_row(NAMES[name], cell.get("client_processes", "1 (the runner)"), cell))
-    for cell in s.get("http_reference", {}).get("plain", []):
-        rows.append(_cpu_row(f"A2A over HTTP, {CLIENTS['plain']}", 1, cell))
+    plain = s.get("http_reference", {}).get("plain", [])
+    if plain:
+        label = f"A2A over HTTP, {CLIENTS['plain']}, mean of {len(plain)} cells"
+        rows.append(_cpu_row(label, 1, _mean_cell(plain)))
     alone = s["a2a_in_process"].get("concurrent")
     if alone:
         label = f"a2a handler alone, in-process, {alone['concurrency']} in flight"
@@ -230,6 +232,20 @@ def cpu_section(s: dict[str, Any], level: str) -> str:
         "server, cores",
     ]
     return table(header, rows)
+
+
+def _mean_cell(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """The CPU figures of ``cells`` averaged (per 1,000 requests and cores)."""
+    roles = cells[0]["cpu_s_per_1000"]
+    return {
+        "cpu_s_per_1000": {
+            r: sum(c["cpu_s_per_1000"][r] for c in cells) / len(cells) for r in roles
+        },
+        **{
+            key: sum(c[key] for c in cells) / len(cells)
+            for key in ("busiest_client_cores", "server_cores")
+        },
+    }
 
 
 def _cores(cell: dict[str, Any], key: str) -> str:
@@ -259,6 +275,7 @@ def http_reference_section(s: dict[str, Any]) -> str:
                         i + 1,
                         label,
                         f"{cell['requests_per_s']:.0f}",
+                        cell["failed"],
                         ms(cell["latency_ms"]["p50"]),
                         f"{cell['cpu_s_per_1000']['client']:.2f}",
                         f"{cell['cpu_s_per_1000']['server']:.2f}",
@@ -266,11 +283,12 @@ def http_reference_section(s: dict[str, Any]) -> str:
                         _cores(cell, "server_cores"),
                     ]
                 )
-    rows.append(["", "*benchmark / plain*", f"{ref['bench_over_plain']:.2f} ×", *[""] * 5])
+    rows.append(["", "*benchmark / plain*", f"{ref['bench_over_plain']:.2f} ×", *[""] * 6])
     header = [
         "round",
         "HTTP client",
         "req/s",
+        "failed",
         "p50 ms",
         "client s / 1,000",
         "server s / 1,000",
