@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _tracing(bootstrap: str | None, rounds: int) -> dict[str, object]:
-    from bench.runner import kafka_cluster_info
+    from a2a_kafka.testing import kafka_cluster_info
     from bench.traced import tracing_ab
 
     if bootstrap:
