@@ -89,6 +89,8 @@ class Load:
     """Message ids sent with SendStreamingMessage (their outcome: the last event)."""
     errors: dict[str, str] = field(default_factory=dict)
     """The error message of each request that ended with an exception."""
+    events: Counter[str] = field(default_factory=Counter)
+    """The events each streaming request received."""
 
     @classmethod
     def of(cls, transport: KafkaTransport, count: int, text: str, **options: float) -> Load:
@@ -112,6 +114,7 @@ class Load:
                     )
                     async for event in stream:
                         outcome = event
+                        self.events[message_id] += 1
                 else:
                     outcome = await self.transport.send_message(
                         request(text, message_id), context=context
@@ -172,6 +175,23 @@ def table(rows: list[Row]) -> str:
 
 def duplicated(log: ExecutionLog) -> int:
     return sum(1 for n in log.counts().values() if n > 1)
+
+
+def server_lines(log: ExecutionLog, message_ids: list[str], limit: int = 40) -> str:
+    """What the servers logged (``serve_fault_agent.py``'s shared log) about these messages:
+    the lines naming them, and those naming their calls' correlation ids."""
+    path = Path(f"{log.path}.servers")
+    if not message_ids or not path.exists():
+        return ""
+    lines = path.read_text(errors="replace").splitlines()
+    about = set(message_ids)
+    for line in lines:  # "message <id>, call <correlation id>: claim ..." (requests.py)
+        if any(mid in line for mid in message_ids) and ", call " in line:
+            about.add(line.split(", call ", 1)[1].split(":", 1)[0])
+    found = [line for line in lines if any(word in line for word in about)]
+    return "\n".join(
+        found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])
+    )
 
 
 class ServerProcess:

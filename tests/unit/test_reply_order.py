@@ -31,3 +31,11 @@ async def test_an_error_redelivered_under_an_old_sequence_still_ends_the_stream(
 async def test_a_result_record_ends_a_stream() -> None:
     rejected = {"error": {"code": -32602, "message": "bad params"}}
     assert await drain(Reply("c", ReplyKind.RESULT, 0, rejected)) == [rejected]
+
+
+async def test_a_result_record_under_an_old_sequence_ends_the_stream() -> None:
+    # The first run's instance died after records 0 and 1; the redelivery is answered
+    # with the task it left, as one result record (sequence 0): the caller's answer.
+    task = {"result": {"task": {"id": "t", "status": {"state": "TASK_STATE_COMPLETED"}}}}
+    got = await drain(event(0), event(1), Reply("c", ReplyKind.RESULT, 0, task))
+    assert got == [{"result": {"n": 0}}, {"result": {"n": 1}}, task]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
 from aiokafka.errors import KafkaConnectionError
+from aiokafka.producer.transaction_manager import TransactionManager
+from aiokafka.structs import TopicPartition
 
 from a2a_kafka.server import replies
 from a2a_kafka.server.replies import (
@@ -123,19 +126,54 @@ async def test_a_stream_keeps_only_records_not_acknowledged() -> None:
     waiting.cancel()
 
 
-def test_untracking_never_leaves_the_producer_tracking_nothing() -> None:
-    class Client:
-        def __init__(self) -> None:
-            self._topics = {"dlq", "r1", "r2"}
+class _Client:
+    def __init__(self, tracked: set[str], existing: set[str]) -> None:
+        self._topics = set(tracked)
+        self.existing = existing
 
-        def set_topics(self, topics: set[str]) -> None:
-            self._topics = set(topics)
+    def set_topics(self, topics: set[str]) -> None:
+        self._topics = set(topics)
 
-    class Producer:
-        client = Client()
+    @property
+    def cluster(self) -> Any:
+        return type("Cluster", (), {"topics": lambda _: set(self.existing)})()
 
-    producer: Any = Producer()
+
+class _Producer:
+    """aiokafka's producer as `_untrack` sees it: tracked topics, sequence numbers."""
+
+    def __init__(self, tracked: set[str], existing: set[str]) -> None:
+        self.client = _Client(tracked, existing)
+        self._txn_manager = TransactionManager(None, 60_000)
+        for topic in tracked:
+            self._txn_manager.increment_sequence_number(TopicPartition(topic, 0), 3)
+
+
+async def test_untracking_never_leaves_the_producer_tracking_nothing() -> None:
+    producer: Any = _Producer({"dlq", "r1", "r2"}, {"dlq", "r1", "r2"})
     replies._untrack(producer, ["r1"])
     assert producer.client._topics == {"dlq", "r2"}
     replies._untrack(producer, ["dlq", "r2"])  # an empty set would mean "every topic"
     assert producer.client._topics == {"dlq", "r2"}
+
+
+async def test_untracking_drops_the_sequence_numbers_of_deleted_reply_topics_only() -> None:
+    """Callers come and go: the idempotent producer must not keep one number per caller,
+    but a reply topic that still exists keeps its number (a restarted one is refused)."""
+    producer: Any = _Producer({"dlq", "closed", "idle"}, {"dlq", "idle"})
+    replies._untrack(producer, ["closed", "idle"])
+    numbers = producer._txn_manager._sequence_numbers
+    assert sorted(p.topic for p in numbers) == ["dlq", "idle"]
+    assert producer.client._topics == {"dlq"}
+
+
+def test_a_deleted_reply_topic_is_not_logged_by_aiokafka_on_every_refresh(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = logging.getLogger("aiokafka.cluster")
+    with caplog.at_level(logging.ERROR, logger="aiokafka.cluster"):
+        log.error("Topic %s not found in cluster metadata", "a2a.replies.c1.0a1b")
+        log.error("Topic %s not found in cluster metadata", "agent.data.requests")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Topic agent.data.requests not found in cluster metadata"
+    ]

@@ -178,11 +178,19 @@ class ReplyRouter:
 
 
 async def iterate(pending: PendingReplies, idle_timeout: float) -> AsyncIterator[Reply]:
-    """Yield a stream's replies in sequence order, without duplicates, up to its ``end``."""
+    """Yield a stream's replies in sequence order, without duplicates, up to its ``end``.
+
+    A ``result`` record is the whole answer, whatever its sequence number: a request
+    rejected before it could stream, or a redelivered one answered from its recorded
+    outcome after its first run's stream was cut (records of that stream were seen).
+    """
     expected = 0
     early: dict[int, Reply] = {}
     while True:
         reply = early.pop(expected, None) or await pending.get(idle_timeout)
+        if reply.kind is ReplyKind.RESULT:
+            yield reply
+            return
         if reply.sequence > expected:
             early[reply.sequence] = reply
             continue
@@ -195,5 +203,3 @@ async def iterate(pending: PendingReplies, idle_timeout: float) -> AsyncIterator
         if reply.kind is ReplyKind.END:
             return
         yield reply
-        if reply.kind is ReplyKind.RESULT:  # a request rejected before it could stream
-            return

@@ -243,9 +243,41 @@ async def _partition_count(producer: AIOKafkaProducer, topic: str) -> int:
 
 def _untrack(producer: AIOKafkaProducer, topics: Iterable[str]) -> None:
     """Stop refreshing the metadata of ``topics``: aiokafka's producer tracks every topic it
-    ever wrote, so one per caller would grow without bound (an empty set means "all")."""
+    ever wrote, so one per caller would grow without bound (an empty set means "all").
+
+    The idempotent producer also keeps a sequence number per partition it ever wrote;
+    those of topics the last metadata refresh no longer found (their callers deleted
+    them) are dropped too. A topic that still exists keeps its numbers: restarting them
+    would make the broker refuse the next reply to it as out of sequence.
+    """
     client = producer.client
     tracked: set[str] = set(client._topics)
-    keep = tracked.difference(topics)
-    if keep and keep != tracked:
+    dropped = tracked.intersection(topics)
+    keep = tracked - dropped
+    if keep and dropped:
+        deleted = dropped - client.cluster.topics()
         client.set_topics(keep)
+        manager = producer._txn_manager
+        if manager is not None and deleted:
+            for partition in [p for p in manager._sequence_numbers if p.topic in deleted]:
+                del manager._sequence_numbers[partition]
+
+
+class _DeletedReplyTopics(logging.Filter):
+    """Drops aiokafka's error line for a reply topic missing from the cluster's metadata.
+
+    A caller deletes its private reply topic when it closes, and the producer keeps
+    asking for the topics it wrote until `_untrack` forgets them: under caller churn
+    that is one error line per closed caller per metadata refresh. The handler finds
+    a missing reply topic itself (`CallerGoneError`, counted as ``caller_gone``).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.msg == "Topic %s not found in cluster metadata"
+            and bool(record.args)
+            and "a2a.replies." in str(record.args[0])  # type: ignore[index]
+        )
+
+
+logging.getLogger("aiokafka.cluster").addFilter(_DeletedReplyTopics())

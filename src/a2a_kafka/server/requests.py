@@ -169,10 +169,16 @@ class RequestProcessor:
             claim = await self._retrying("dedupe claim", lambda: self.dedupe.claim(key, owner))
             if claim.state != "new":
                 claim = await self._await_first_run(key, claim, request)
+                if claim.state == "new":  # gone while we waited: a sweep released it (its
+                    # instance died before the agent started); it is nobody's, claim it here
+                    claim = await self._retrying(
+                        "dedupe claim", lambda: self.dedupe.claim(key, owner)
+                    )
             if claim.state == "abandoned":
                 claim = await self._decide_abandoned(key, claim, take_over=True)
             if claim.state == "new" and self.settings.reports_start:
                 call.context.state[STARTED_HOOK] = self._start_hook(key, call.context)
+            logger.debug("message %s, call %s: claim %s", key.message_id, request.cid, claim.state)
         if claim.state != "new":
             assert key is not None
             await self._duplicate(call, request, key, claim)
@@ -313,14 +319,20 @@ class RequestProcessor:
         self, call: router.Call, request: _Request, key: MessageKey, claim: Claim
     ) -> None:
         self.stats.duplicates += 1
-        logger.info("message %s of %s was delivered before", key.message_id, self.settings.agent)
+        logger.info(
+            "message %s of %s was delivered before (call %s: %s)",
+            key.message_id,
+            self.settings.agent,
+            request.cid,
+            claim.state,
+        )
         outcome = claim.outcome or await self._snapshot(call, claim)
         body = {"jsonrpc": "2.0", "id": call.request_id, **outcome}
-        if call.streaming:
-            end = ReplyRecord(ReplyKind.END, 1, None)
-            await self._reply(request, [ReplyRecord(ReplyKind.EVENT, 0, body), end])
-        else:
-            await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
+        # One ``result`` record, for a stream too: its caller may still wait on the first
+        # run's stream (cut by a crash after records 0..n), and would drop an ``event`` 0
+        # and ``end`` 1 as duplicates, then time out; a ``result`` record ends a stream
+        # whatever its sequence number (binding §4.2, `a2a_kafka.client.replies.iterate`).
+        await self._reply(request, [ReplyRecord(ReplyKind.RESULT, 0, body)])
 
     async def _await_first_run(self, key: MessageKey, claim: Claim, request: _Request) -> Claim:
         """Poll a ``running`` claim until it is decided, the caller gives up, or time is up."""
@@ -387,6 +399,7 @@ class RequestProcessor:
                 logger.error("interrupted task %s not marked FAILED: %r", claim.task_id, exc)
                 finished = None
             if finished is not None:  # it ran to its end; only the record was lost
+                logger.info("message %s: its instance died after the agent ended", key.message_id)
                 return await self._decide(key, claim, {"result": {"task": finished}})
         return await self._interrupt(key, claim)
 
