@@ -6,8 +6,9 @@ Run ``python -m bench`` (or ``a2a-kafka bench``) from a source checkout. Modules
     agent      the one AgentExecutor every A2A server runs
     floor      raw aiokafka request/reply, server and client, no A2A processing
     server     entry point of a server process (kafka, http or floor)
-    procs      starting and stopping server processes; their CPU time
-    systems    the client side of each system behind one interface
+    procs      starting and stopping server and load processes; their CPU time
+    systems    the client side of each system behind one interface (HTTP: pools of 8)
+    loader     a load process: throughput cells driven from outside the runner
     load       latency samples and closed-loop throughput
     scenarios  one function per figure
     fanout     bytes read per caller instance as callers grow

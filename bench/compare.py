@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,6 +51,16 @@ FIGURES: dict[str, Figure] = {
     "HTTP req/s, 64 in flight": _rate("http", "64"),
     "Kafka server CPU s / 1,000": _cpu("kafka", "server"),
     "Kafka client CPU s / 1,000": _cpu("kafka", "client"),
+    "HTTP server CPU s / 1,000": _cpu("http", "server"),
+    "HTTP client CPU s / 1,000": _cpu("http", "client"),
+    "floor req/s, 64 in flight": _rate("floor", "64"),
+    "Kafka / HTTP req/s, 64 in flight": lambda s: _rate("kafka", "64")(s) / _rate("http", "64")(s),
+    "HTTP benchmark / plain a2a-sdk client": lambda s: float(
+        s.get("http_reference", {}).get("bench_over_plain", math.nan)
+    ),
+    "a2a handler alone CPU ms / request, 64 in flight": lambda s: float(
+        s["a2a_in_process"].get("concurrent", {}).get("cpu_ms_per_request", math.nan)
+    ),
 }
 
 

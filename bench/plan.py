@@ -41,6 +41,9 @@ class Plan:
     cpu_concurrency: int
     """The concurrency whose cell (at the smallest payload) gives CPU seconds per 1,000."""
 
+    client_processes: int
+    """Load processes per system that drive the throughput cells (`bench.loader`)."""
+
     callers: tuple[int, ...]
     """Caller instance counts of the fan-out figure."""
 
@@ -68,6 +71,7 @@ FULL = Plan(
     concurrencies=(1, 8, 64, 256),
     payloads=(1 * KIB, 256 * KIB),
     cpu_concurrency=64,
+    client_processes=2,
     callers=(1, 2, 4, 8),
     requests_per_caller=200,
     scale_out_instances=(1, 2),
@@ -86,6 +90,7 @@ QUICK = Plan(
     concurrencies=(1, 8),
     payloads=(1 * KIB, 256 * KIB),
     cpu_concurrency=8,
+    client_processes=2,
     callers=(1, 2),
     requests_per_caller=10,
     scale_out_instances=(1, 2),
@@ -104,6 +109,7 @@ FOCUS = Plan(
     concurrencies=(1, 64),
     payloads=(1 * KIB,),
     cpu_concurrency=64,
+    client_processes=2,
     callers=(1,),
     requests_per_caller=20,
     scale_out_instances=(1,),

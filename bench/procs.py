@@ -1,12 +1,19 @@
-"""Server processes: start one per system, stop it, read its CPU time; find the broker's."""
+"""Child processes of a run: servers (one per system) and load generators; CPU times; the broker.
+
+Both kinds are ``python -m bench.<module>`` children that print one JSON line
+``{"ready": ...}`` once they serve and exit when their standard input closes.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
@@ -43,6 +50,39 @@ class ServerProcess:
         return int(lines[-1]["handled"]) if lines else -1
 
 
+LINE_LIMIT = 1 << 26
+"""Longest JSON line a child may print (a load cell's latencies of a fast system)."""
+
+
+async def _spawn(
+    module: str, args: list[str], what: str, timeout: float
+) -> asyncio.subprocess.Process:
+    """Start ``python -m module args`` and return once it printed its ready line."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", module, *args),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        limit=LINE_LIMIT,
+    )
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(timeout):
+            line = await process.stdout.readline()
+    except TimeoutError:
+        process.kill()
+        raise BenchError(f"the {what} did not start within {timeout:g} s") from None
+    if not line.startswith(b"{"):
+        await process.wait()
+        raise BenchError(f"the {what} exited with code {process.returncode}")
+    return process
+
+
 async def start_server(
     kind: str,
     *,
@@ -52,35 +92,61 @@ async def start_server(
     port: int = 0,
     partitions: int = 4,
     timeout: float = 60.0,
+    module: str = "bench.server",
 ) -> ServerProcess:
-    """Start a server process and return once it says it serves."""
+    """Start a server process (or, with ``module="bench.loader"``, a load process of ``kind``).
+
+    Returns once it says it serves (a load process: once it is connected and warm).
+    """
     args = [
-        *("-m", "bench.server", kind, "--name", name, "--bootstrap", bootstrap),
-        *("--partitions", str(partitions), "--port", str(port), "--tuning", tuning.to_json()),
+        *(kind, "--name", name, "--bootstrap", bootstrap, "--partitions", str(partitions)),
+        *("--port", str(port), "--tuning", tuning.to_json()),
     ]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-        env=env,
-    )
-    assert process.stdout is not None
-    try:
-        async with asyncio.timeout(timeout):
-            line = await process.stdout.readline()
-    except TimeoutError:
-        process.kill()
-        raise BenchError(f"the {kind} server did not start within {timeout:g} s") from None
-    if not line.startswith(b"{"):
-        await process.wait()
-        raise BenchError(f"the {kind} server exited with code {process.returncode}")
+    process = await _spawn(module, args, f"{kind} {module}", timeout)
     return ServerProcess(kind, process, psutil.Process(process.pid))
+
+
+def child_arguments(parser: argparse.ArgumentParser, kinds: Sequence[str]) -> None:
+    """The command line `start_server` gives a ``bench.server`` or ``bench.loader`` child."""
+    parser.add_argument("kind", choices=kinds)
+    parser.add_argument("--name", required=True, help="the run's agent name")
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--port", type=int, default=0, help="the HTTP server's port")
+    parser.add_argument("--tuning", default=Tuning().to_json())
+
+
+@dataclass
+class LoadProcess:
+    """A running ``python -m bench.loader`` child: closed-loop load on one system, cell by cell."""
+
+    system: str
+    process: asyncio.subprocess.Process
+
+    @classmethod
+    def of(cls, child: ServerProcess) -> LoadProcess:
+        """The load process `start_server` started with ``module="bench.loader"``."""
+        return cls(child.kind, child.process)
+
+    async def cell(self, concurrency: int, seconds: float, size: int) -> dict[str, Any]:
+        """One closed-loop cell (`bench.loader.run_cell`'s result)."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        order = {"concurrency": concurrency, "seconds": seconds, "size": size}
+        self.process.stdin.write(json.dumps(order).encode() + b"\n")
+        await self.process.stdin.drain()
+        line = await self.process.stdout.readline()
+        if not line.startswith(b"{"):
+            raise BenchError(f"the {self.system} load process exited ({self.process.returncode})")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    async def stop(self, timeout: float = 60.0) -> None:
+        """Close its standard input and wait for it to exit."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        async with asyncio.timeout(timeout):
+            await self.process.wait()
 
 
 def cpu_seconds_self() -> float:

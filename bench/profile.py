@@ -35,22 +35,96 @@ def _frame(entry: str) -> str:
     return f"{Path(where.split(':')[0]).name}:{name}"
 
 
+def _package(entry: str) -> str:
+    """``function (a2a/server/x.py:line)`` → ``a2a``; the standard library by module."""
+    where = entry.partition(" (")[2].split(":")[0]
+    return where.split("/")[0] if "/" in where else where.removesuffix(".py")
+
+
+AREAS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "a2a: request validation",
+        ("unary (a2a_kafka/server/router.py",),
+        ("validate_proto_required",),
+    ),
+    (
+        "a2a: ActiveTask and event queues set up",
+        ("unary (a2a_kafka/server/router.py",),
+        ("_setup_active_task",),
+    ),
+    (
+        "a2a: awaiting the reply (ActiveTask.subscribe)",
+        ("unary (a2a_kafka/server/router.py",),
+        ("ActiveTask.subscribe",),
+    ),
+    (
+        "binding: MessageToDict of the result",
+        ("unary (a2a_kafka/server/router.py",),
+        ("MessageToDict",),
+    ),
+    (
+        "a2a: the rest of on_message_send, telemetry wrappers",
+        ("unary (a2a_kafka/server/router.py",),
+        (),
+    ),
+    (
+        "a2a: ActiveTask producer/consumer, event queue dispatch, the agent",
+        ("ActiveTask._run_producer", "ActiveTask._run_consumer", "EventQueueSource", "execute ("),
+        (),
+    ),
+    ("binding: parse (headers, JSON, ParseDict, context)", ("RequestProcessor._parse",), ()),
+    (
+        "binding: reply (JSON encode, records, hand to the producer)",
+        ("RequestProcessor._reply",),
+        (),
+    ),
+    ("binding: the rest of RequestProcessor (dedupe claim, record)", ("RequestProcessor",), ()),
+    ("aiokafka: producer", ("aiokafka/producer",), ()),
+    ("aiokafka: offset commits, heartbeats", ("aiokafka/consumer/group_coordinator",), ()),
+    ("aiokafka: fetch, connection reads", ("aiokafka",), ()),
+    ("binding: consume loop, other", ("a2a_kafka",), ()),
+    ("OpenTelemetry no-op spans outside the above", ("trace/__init__", "opentelemetry"), ()),
+    ("a2a: event-queue wake-ups (culsans, aiologic)", ("culsans", "aiologic"), ()),
+)
+"""Areas of a Kafka server's samples: (label, any of these in the stack, and any of those).
+
+A sample goes to the first area it matches; the rest is the event loop and other.
+"""
+
+
+def _area(stack: str) -> str:
+    for label, anywhere, also in AREAS:
+        if any(a in stack for a in anywhere) and (not also or any(a in stack for a in also)):
+            return label
+    return "event loop, other"
+
+
 def summarise(path: Path, top: int) -> str:
-    """The ``top`` functions by inclusive and by self samples of a py-spy raw file."""
+    """The ``top`` functions by inclusive and by self samples of a py-spy raw file.
+
+    Also self samples by package (``a2a``, ``aiokafka``, ``protobuf``, ``asyncio``...):
+    where the CPU goes, whoever called it; and samples by `AREAS`.
+    """
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
+    packages: collections.Counter[str] = collections.Counter()
+    areas: collections.Counter[str] = collections.Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = [_frame(f) for f in stack.split(";")[1:]]  # drop the thread frame
+        entries = stack.split(";")[1:]  # drop the thread frame
+        frames = [_frame(f) for f in entries]
         n = int(count)
         total += n
+        areas[_area(stack)] += n
         for frame in set(frames):
             inclusive[frame] += n
         if frames:
             own[frames[-1]] += n
+            packages[_package(entries[-1])] += n
     lines = [f"{path.name}: {total} samples"]
-    for title, counter in (("inclusive", inclusive), ("self", own)):
+    tops = (("inclusive", inclusive), ("self", own), ("self by package", packages))
+    for title, counter in (*tops, ("by area (a Kafka server's)", areas)):
         lines.append(f"  top {title}:")
         lines += [f"    {100 * n / total:5.1f}%  {f}" for f, n in counter.most_common(top)]
     return "\n".join(lines)

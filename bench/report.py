@@ -13,6 +13,7 @@ from bench.tables import (
     cpu_section,
     fanout_section,
     gateway_section,
+    http_reference_section,
     machine_section,
     pick,
     round_trip_section,
@@ -41,7 +42,9 @@ def render(results: dict[str, Any], figures: dict[str, str], source: str) -> str
         "- **A2A over Kafka**: `KafkaConsumerHandler` over a2a's `DefaultRequestHandler`; "
         "client: a2a's `Client` from `KafkaClients` (one producer, one private reply topic).",
         "- **A2A over HTTP**: a2a-sdk's JSON-RPC routes on uvicorn; "
-        "client: a2a's `Client` over httpx.",
+        "client: a2a's `Client` over httpx, one connection pool per 8 requests in flight "
+        "(`bench/systems.py::HttpPools`: httpcore's pool walks all its connections on every "
+        "request, so one pool of 64 connections made the client the bottleneck).",
         "- **raw Kafka floor**: aiokafka request → echo reply with the same payloads and the same "
         "producer/consumer settings, no A2A processing (`bench/floor.py`).",
         "",
@@ -94,7 +97,11 @@ def render(results: dict[str, Any], figures: dict[str, str], source: str) -> str
         "",
         "## Throughput (closed loop, requests/s)",
         "",
-        f"Each cell runs {plan['throughput_seconds']:g} s.",
+        f"Each cell runs {plan['throughput_seconds']:g} s. The load comes from "
+        f"{plan.get('client_processes', 1)} load processes per system (`bench/loader.py`, "
+        "the in-flight requests split evenly between them, each with its own client: its own "
+        "`KafkaClients` and reply topic, httpx pools, floor client), so that no client event "
+        "loop is the bottleneck; the servers are the same processes as in the other figures.",
         "",
         throughput_section(s),
         "",
@@ -102,10 +109,27 @@ def render(results: dict[str, Any], figures: dict[str, str], source: str) -> str
         "",
         f"## CPU seconds per 1,000 requests (1 KiB, {level} in flight)",
         "",
-        "Client: the benchmark process; server: the system's server process; broker: the Kafka "
-        "broker's JVM (shared by both Kafka systems, measured during their own cells).",
+        "Client: the load processes of the cell (summed); server: the system's server "
+        "process (psutil, user + system); broker: the Kafka broker's JVM (shared by both Kafka "
+        "systems, measured during their own cells). *cores* is CPU seconds over the cell's "
+        "wall seconds: the busiest single client process, and the server process. A client "
+        "process near 1.0 would be the bottleneck; the server near 1.0 is CPU-bound. The last "
+        "row is a2a's `DefaultRequestHandler` called in the runner's process (no transport), "
+        "the A2A processing every server pays.",
         "",
         cpu_section(s, level),
+        "",
+        f"## HTTP: the benchmark's client and reference clients (1 KiB, {level} in flight)",
+        "",
+        "The same HTTP server, four rounds of one cell per client, in ABBA order (the client "
+        "that goes last in one round goes first in the next). The plain client "
+        "is one process (`python -m bench.loader http-plain`) with a2a's "
+        "`ClientFactory(ClientConfig(streaming=False)).create(card)` and the httpx client it "
+        "makes itself (httpx defaults: 100 connections, 20 kept alive): what a user gets. The "
+        "earlier benchmark client is one process with one httpx pool of up to 1,024 "
+        "connections (`http-one-pool`), as the HTTP column was measured before.",
+        "",
+        http_reference_section(s),
         "",
         "## Bytes read per caller instance as caller instances grow",
         "",

@@ -24,12 +24,15 @@ from bench.fanout import fanout
 from bench.floor import floor_topic
 from bench.gateway import gateway_latency
 from bench.plan import KIB, Plan
-from bench.procs import ServerProcess, listening_process, start_server
+from bench.procs import LoadProcess, ServerProcess, listening_process, start_server
 from bench.scale import scale_out
 from bench.systems import System, floor_system, http_system, kafka_system
 from bench.tuning import Tuning
 
 SYSTEMS = ("kafka", "http", "floor")
+
+REFERENCES = {"plain": "http-plain", "one_pool": "http-one-pool"}
+"""HTTP's reference clients (`bench.scenarios.http_reference`): their load process kinds."""
 
 
 def free_port() -> int:
@@ -64,6 +67,7 @@ async def _measure(
     config: KafkaConfig,
     agent: str,
     start_kafka: Callable[[], Awaitable[ServerProcess]],
+    references: dict[str, LoadProcess],
 ) -> dict[str, Any]:
     """Every scenario, in order; their results by name."""
     plan = bench.plan
@@ -82,6 +86,7 @@ async def _measure(
         "streaming": await scenarios.streaming(bench),
         "conversation": await scenarios.conversation(bench),
         "throughput": await scenarios.throughput(bench),
+        "http_reference": await scenarios.http_reference(bench, references),
         "fanout": await fanout(
             config, agent, plan.callers, plan.requests_per_caller, bench.payload(KIB), bench.say
         ),
@@ -99,7 +104,7 @@ async def run(
     agent, port = f"bench-{uuid.uuid4().hex[:8]}", free_port()
     broker = listening_process(int(config.bootstrap_servers.split(",")[0].rsplit(":", 1)[1]))
 
-    def start(kind: str) -> Awaitable[ServerProcess]:
+    def start(kind: str, module: str = "bench.server") -> Awaitable[ServerProcess]:
         return start_server(
             kind,
             name=agent,
@@ -107,6 +112,8 @@ async def run(
             tuning=tuning,
             port=port,
             partitions=config.partitions,
+            timeout=120.0,
+            module=module,
         )
 
     load_at_start = round(os.getloadavg()[0], 2)
@@ -115,11 +122,22 @@ async def run(
         kind: [proc]
         for kind, proc in zip(SYSTEMS, await asyncio.gather(*map(start, SYSTEMS)), strict=True)
     }
+    loaders: list[LoadProcess] = []
     try:
+        kinds = [kind for kind in SYSTEMS for _ in range(plan.client_processes)]
+        kinds += REFERENCES.values()
+        say(f"starting {len(kinds)} load processes ({plan.client_processes} per system)")
+        children = await asyncio.gather(*(start(kind, "bench.loader") for kind in kinds))
+        loaders = [LoadProcess.of(child) for child in children]
         async with _systems(config, agent, port, tuning) as systems:
             bench = scenarios.Run(plan, systems, servers, broker, say)
-            results = await _measure(bench, config, agent, lambda: start("kafka"))
+            bench.loaders = {kind: [lp for lp in loaders if lp.system == kind] for kind in SYSTEMS}
+            kind_of = {lp.system: lp for lp in loaders}
+            references = {who: kind_of[kind] for who, kind in REFERENCES.items()}
+            results = await _measure(bench, config, agent, lambda: start("kafka"), references)
     finally:
+        for loader in loaders:
+            await loader.stop()
         handled = {kind: [await s.stop() for s in procs] for kind, procs in servers.items()}
         await _delete_topics(config, agent)
     return {

@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from a2a_kafka import KafkaConfig, KafkaConsumerHandler, with_kafka_interface
 from bench.agent import BenchAgent, bench_card, bench_handler
 from bench.floor import FloorServer, floor_topic
+from bench.procs import child_arguments
 from bench.tuning import Tuning
 
 
@@ -102,12 +103,7 @@ async def _main(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.server")
-    parser.add_argument("kind", choices=("kafka", "http", "floor"))
-    parser.add_argument("--name", required=True, help="agent name (kafka, floor)")
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
-    parser.add_argument("--partitions", type=int, default=4)
-    parser.add_argument("--port", type=int, default=0, help="HTTP port (http)")
-    parser.add_argument("--tuning", default=Tuning().to_json())
+    child_arguments(parser, ("kafka", "http", "floor"))
     asyncio.run(_main(parser.parse_args(argv)))
 
 

@@ -60,7 +60,41 @@ def targets(s: dict[str, Any]) -> list[tuple[str, str, str]]:
             first["kafka"] <= first["http"] + 2,
         ),
     ]
+    rows += _client_rows(s)
     return [(t, m, "met" if ok else "**missed**") for t, m, ok in rows]
+
+
+BOTTLENECK_CORES = 0.9
+"""A client process busier than this (CPU seconds per wall second) is taken as the bottleneck."""
+
+
+def _client_rows(s: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """The fair-client rows of the targets (absent from runs before the load processes)."""
+    ref = s.get("http_reference")
+    if not ref:
+        return []
+    ratio = ref["bench_over_plain"]
+    cells = [
+        (name, size, level, cell)
+        for name in NAMES
+        for size, levels in s["throughput"][name].items()
+        for level, cell in levels.items()
+    ]
+    name, size, level, worst = max(cells, key=lambda c: c[3]["busiest_client_cores"])
+    busiest = worst["busiest_client_cores"]
+    return [
+        (
+            "HTTP's throughput within 15 % of a plain a2a-sdk client's "
+            f"(1 KiB, {ref['concurrency']} in flight)",
+            f"{ratio:.2f} × the plain client's rate (both measured in alternating cells)",
+            abs(ratio - 1) <= 0.15,
+        ),
+        (
+            f"No client process is the bottleneck (each < {BOTTLENECK_CORES} of a core busy)",
+            f"busiest: {busiest:.2f} cores ({NAMES[name]}, {kib(size)}, {level} in flight)",
+            busiest < BOTTLENECK_CORES,
+        ),
+    ]
 
 
 def round_trip_section(s: dict[str, Any]) -> str:
@@ -161,20 +195,107 @@ def throughput_section(s: dict[str, Any]) -> str:
     return table(header, rows)
 
 
+def _cpu_row(label: str, processes: object, cell: dict[str, Any]) -> list[object]:
+    per = cell["cpu_s_per_1000"]
+    broker = per.get("broker")
+    return [
+        label,
+        processes,
+        f"{per['client']:.2f}",
+        f"{per['server']:.2f}",
+        "–" if broker is None else f"{broker:.2f}",
+        _cores(cell, "busiest_client_cores"),
+        _cores(cell, "server_cores"),
+    ]
+
+
 def cpu_section(s: dict[str, Any], level: str) -> str:
     rows = []
     for name in NAMES:
-        cell = s["throughput"][name]["1024"][level]["cpu_s_per_1000"]
-        broker = cell.get("broker")
-        rows.append(
-            [
-                NAMES[name],
-                f"{cell['client']:.2f}",
-                f"{cell['server']:.2f}",
-                "–" if broker is None else f"{broker:.2f}",
-            ]
-        )
-    return table(["system", "client s / 1,000", "server s / 1,000", "broker s / 1,000"], rows)
+        cell = s["throughput"][name]["1024"][level]
+        rows.append(_cpu_row(NAMES[name], cell.get("client_processes", "1 (the runner)"), cell))
+    plain = s.get("http_reference", {}).get("plain", [])
+    if plain:
+        label = f"A2A over HTTP, {CLIENTS['plain']}, mean of {len(plain)} cells"
+        rows.append(_cpu_row(label, 1, _mean_cell(plain)))
+    alone = s["a2a_in_process"].get("concurrent")
+    if alone:
+        label = f"a2a handler alone, in-process, {alone['concurrency']} in flight"
+        rows.append([label, "–", "", f"{alone['cpu_ms_per_request']:.2f}", "–", "", ""])
+    header = [
+        "system",
+        "client processes",
+        "client s / 1,000",
+        "server s / 1,000",
+        "broker s / 1,000",
+        "busiest client process, cores",
+        "server, cores",
+    ]
+    return table(header, rows)
+
+
+def _mean_cell(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """The CPU figures of ``cells`` averaged (per 1,000 requests and cores)."""
+    roles = cells[0]["cpu_s_per_1000"]
+    return {
+        "cpu_s_per_1000": {
+            r: sum(c["cpu_s_per_1000"][r] for c in cells) / len(cells) for r in roles
+        },
+        **{
+            key: sum(c[key] for c in cells) / len(cells)
+            for key in ("busiest_client_cores", "server_cores")
+        },
+    }
+
+
+def _cores(cell: dict[str, Any], key: str) -> str:
+    return f"{cell[key]:.2f}" if key in cell else ""
+
+
+CLIENTS = {
+    "bench": "the benchmark's (load processes, httpx pools of 8)",
+    "plain": "plain a2a-sdk client (1 process, httpx defaults)",
+    "one_pool": "the benchmark's earlier one (1 process, one pool)",
+}
+"""HTTP clients of the reference figure, by their key in ``http_reference``."""
+
+
+def http_reference_section(s: dict[str, Any]) -> str:
+    """The benchmark's HTTP column against reference clients (absent from older runs)."""
+    ref = s.get("http_reference")
+    if not ref:
+        return "Not measured in this run."
+    rows = []
+    for i in range(len(ref["bench"])):
+        for who, label in CLIENTS.items():
+            if who in ref:
+                cell = ref[who][i]
+                rows.append(
+                    [
+                        i + 1,
+                        label,
+                        f"{cell['requests_per_s']:.0f}",
+                        cell["failed"],
+                        ms(cell["latency_ms"]["p50"]),
+                        f"{cell['cpu_s_per_1000']['client']:.2f}",
+                        f"{cell['cpu_s_per_1000']['server']:.2f}",
+                        _cores(cell, "busiest_client_cores"),
+                        _cores(cell, "server_cores"),
+                    ]
+                )
+    rows.append(["", "*benchmark / plain*", f"{ref['bench_over_plain']:.2f} ×", *[""] * 6])
+    header = [
+        "round",
+        "HTTP client",
+        "req/s",
+        "failed",
+        "p50 ms",
+        "client s / 1,000",
+        "server s / 1,000",
+        "busiest client, cores",
+        "server, cores",
+    ]
+    return table(header, rows)
 
 
 def fanout_section(s: dict[str, Any]) -> str:

@@ -26,6 +26,9 @@ def counted(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
             yield path, node
         for key, child in node.items():
             yield from counted(child, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from counted(child, f"{path}.{index}")
 
 
 async def run_quick_bench(kafka_config: KafkaConfig, output: Path) -> dict[str, Any]:
@@ -54,13 +57,21 @@ async def test_quick_bench_answers_everything_on_all_three_systems(
     assert len(records) > 30
     for path, record in records:
         assert record["sent"] > 0, path
-        assert record["answered"] == record["sent"], (path, record["first_errors"])
+        if not path.startswith(".http_reference.one_pool"):  # the earlier client: may fail
+            assert record["answered"] == record["sent"], (path, record["first_errors"])
     for phase in scenarios["fanout"].values():
         assert len(phase["bytes_per_caller"]) == phase["callers"]
         assert min(phase["bytes_per_caller"]) > 0
     assert set(scenarios["scale_out"]) >= {"1", "2"}
     assert min(scenarios["scale_out"]["extra_instances_handled"]) > 0
     assert all(min(handled) > 0 for handled in results["servers_handled"].values())
+    for system in SYSTEMS:  # the load came from the load processes, split between them
+        for cells in scenarios["throughput"][system].values():
+            for level, cell in cells.items():
+                assert cell["client_processes"] == min(int(level), 2), (system, level)
+    reference = scenarios["http_reference"]
+    assert {"bench", "plain", "one_pool"} <= set(reference)
+    assert reference["bench_over_plain"] > 0
 
 
 async def test_bench_tracing_prints_the_round_trip_off_and_on(kafka_config: KafkaConfig) -> None:
