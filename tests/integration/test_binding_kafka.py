@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from a2a.client import Client, ClientCallContext
@@ -395,10 +396,10 @@ async def test_a_server_started_before_its_new_topic_reaches_the_metadata_gets_i
     create = ensure_topics
     late: list[asyncio.Task[list[str]]] = []
 
-    async def created_late(config: KafkaConfig, names: list[str]) -> list[str]:
+    async def created_late(config: KafkaConfig, names: list[str], **options: Any) -> list[str]:
         async def later() -> list[str]:
             await asyncio.sleep(1.0)  # the metadata's delay, not a wait for an event
-            return await create(config, names)
+            return await create(config, names, **options)
 
         late.append(asyncio.create_task(later()))
         return list(names)
