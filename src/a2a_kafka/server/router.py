@@ -9,6 +9,7 @@ exception escapes `unary` or `stream`.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -53,14 +54,21 @@ def default_context(meta: RequestMeta) -> ServerCallContext:
     wrote it. Agents that authenticate callers use `a2a_kafka.auth.AuthPolicy`'s
     builder (or their own) in `KafkaConsumerHandler`.
     """
-    headers = {name.lower(): value for name, value in meta.service_parameters.items()}
-    return ServerCallContext(
+    headers = _headers(meta)
+    # model_construct: every field is built here, so pydantic's validation (once per
+    # request on the hot path) has nothing to check.
+    return ServerCallContext.model_construct(
         state={"headers": headers},
         user=UnauthenticatedUser(),
         requested_extensions=get_requested_extensions(
             [headers.get(HTTP_EXTENSION_HEADER.lower(), "")]
         ),
     )
+
+
+def _headers(meta: RequestMeta) -> dict[str, str]:
+    """The request's service parameters, names lower-cased."""
+    return {name.lower(): value for name, value in meta.service_parameters.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +140,8 @@ def parse(value: bytes | None, meta: RequestMeta, build_context: ContextBuilder)
         logger.exception("context builder failed for %s", request_id)
         raise RejectedError(request_id, InternalError(message=str(exc))) from None
     # The version check reads the headers: keep them whatever the builder did.
-    context.state.setdefault("headers", default_context(meta).state["headers"])
+    if "headers" not in context.state:
+        context.state["headers"] = _headers(meta)
     context.tenant = getattr(request, "tenant", "")
     context.state["method"] = method
     context.state["request_id"] = request_id
@@ -148,16 +157,24 @@ def _check_version(request_id: str | int | None, context: ServerCallContext) -> 
     """
     headers = context.state["headers"]
     actual = headers.get(VERSION_HEADER.lower()) or headers.get(VERSION_HEADER) or "0.3"
-    try:
-        supported = Version(actual).major == Version(PROTOCOL_VERSION_1_0).major
-    except InvalidVersion:
-        supported = False
-    if not supported:
+    if not _supported(actual):
         message = (
             f"A2A version '{actual}' is not supported by this handler. "
             f"Expected version '{PROTOCOL_VERSION_1_0}'."
         )
         raise RejectedError(request_id, VersionNotSupportedError(message=message))
+
+
+_SUPPORTED_MAJOR = Version(PROTOCOL_VERSION_1_0).major
+
+
+@functools.lru_cache(maxsize=64)
+def _supported(version: str) -> bool:
+    """Whether an ``A2A-Version`` value has the supported major (cached: callers send few)."""
+    try:
+        return Version(version).major == _SUPPORTED_MAJOR
+    except InvalidVersion:
+        return False
 
 
 async def unary(handler: RequestHandler, call: Call) -> dict[str, Any]:
