@@ -40,7 +40,7 @@ async def _stdin_closed() -> None:
 async def serve_kafka(args: argparse.Namespace, config: KafkaConfig) -> int:
     agent = BenchAgent()
     card = with_kafka_interface(bench_card(args.name), config, args.name)
-    async with KafkaConsumerHandler(args.name, bench_handler(card, agent), config):
+    async with KafkaConsumerHandler(args.name, bench_handler(card, agent), config, agent_card=card):
         _say(ready=True, pid=os.getpid())
         await _stdin_closed()
     return agent.executed

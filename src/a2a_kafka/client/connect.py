@@ -28,6 +28,7 @@ from a2a_kafka.client.transport import KafkaTransport
 from a2a_kafka.client.trust import check_card, check_cluster
 from a2a_kafka.config import KafkaConfig
 from a2a_kafka.registry import KAFKA_PROTOCOL_BINDING, AgentRegistry, parse_kafka_url
+from a2a_kafka.topics import AgentTopics
 
 
 class KafkaClients:
@@ -72,11 +73,15 @@ class KafkaClients:
     def _transport(self, card: AgentCard, url: str, _: ClientConfig) -> ClientTransport:
         bootstrap, agent, prefix = parse_kafka_url(url)
         check_cluster(self.config, bootstrap, agent)
+        return KafkaTransport(self._requester(bootstrap, prefix), agent, card)
+
+    def _requester(self, bootstrap: str, prefix: str) -> Requester:
+        """The one requester of a cluster and topic prefix (not started)."""
         key = (bootstrap, prefix)
         if key not in self._requesters:
             config = self.config.with_(bootstrap_servers=bootstrap, topic_prefix=prefix)
             self._requesters[key] = Requester(config)
-        return KafkaTransport(self._requesters[key], agent, card)
+        return self._requesters[key]
 
     def create(
         self, card: AgentCard, interceptors: list[ClientCallInterceptor] | None = None
@@ -93,17 +98,31 @@ class KafkaClients:
     async def connect(
         self, agent: str, interceptors: list[ClientCallInterceptor] | None = None
     ) -> Client:
-        """A client for the agent registered under ``agent``; `AgentNotFoundError` if none.
+        """A client for the agent registered under ``agent``; `AgentNotFoundError` if none
+        (or if its request topic is gone).
 
         The registered card is checked first (`UntrustedCardError`): its Kafka
         interfaces must name ``agent`` with this caller's topic prefix (a card cannot
         send requests to another agent's topics), and its signature must verify when a
         ``signature_verifier`` is set.
         """
-        card = await self.registry.get(agent)
-        check_card(self.config, card, agent)
-        if self.signature_verifier is not None:
-            self.signature_verifier(card)
+        # The reply route (reply topic, producer, reply consumer) is set up while the
+        # registry is read, and the agent's request topic looked up once the card is
+        # trusted, so the client's first call costs what the next ones do (when the card
+        # names this caller's cluster; another trusted cluster is reached on first call).
+        requester = self._requester(self.config.bootstrap_servers, self.config.topic_prefix)
+        starting = asyncio.ensure_future(requester.start())
+        try:
+            card = await self.registry.get(agent)
+            check_card(self.config, card, agent)
+            if self.signature_verifier is not None:
+                self.signature_verifier(card)
+            await starting
+            if _kafka_cluster(card) == self.config.bootstrap_servers:  # else: on first call
+                await requester.prepare(AgentTopics.of(requester.config, agent).requests, agent)
+        except BaseException:  # the route stays for later calls; `aclose` deletes it
+            await asyncio.gather(starting, return_exceptions=True)
+            raise
         return self.create(card, interceptors)
 
     async def aclose(self) -> None:
@@ -123,3 +142,11 @@ class KafkaClients:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _kafka_cluster(card: AgentCard) -> str | None:
+    """The bootstrap servers of ``card``'s first Kafka interface (the one a client uses)."""
+    for interface in card.supported_interfaces:
+        if interface.protocol_binding == KAFKA_PROTOCOL_BINDING:
+            return parse_kafka_url(interface.url)[0]
+    return None

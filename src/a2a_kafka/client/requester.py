@@ -162,6 +162,13 @@ class Requester:
             finally:
                 router.forget(correlation_id)
 
+    async def prepare(self, topic: str, agent: str) -> None:
+        """Start, and look up ``agent``'s request ``topic`` now rather than on its first call.
+
+        Raises `AgentNotFoundError` when the topic does not exist.
+        """
+        await self._ready(topic, agent)
+
     async def _ready(self, topic: str, agent: str) -> ReplyRouter:
         await self.start()
         assert self._router is not None

@@ -1,0 +1,96 @@
+"""``python -m bench.first_call``: what a new caller's first call costs over its next ones.
+
+Starts one bench agent server process (``bench.server kafka``) on the broker of
+``KAFKA_BOOTSTRAP_SERVERS`` (or ``--bootstrap``), then, per repetition, makes a new
+caller as a user does (``KafkaClients`` then ``connect(agent)``: the registry read,
+and with it the reply route's set-up) and times its first blocking ``SendMessage``
+and the median of its next five. Prints p50 and max over the repetitions of
+``connect``, the first call, a warm call and first minus warm (the target: at most
+20 ms), with the load average. A figure, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+import uuid
+
+from a2a.client import ClientConfig
+
+from a2a_kafka import KafkaClients, KafkaConfig
+from bench.procs import start_server
+from bench.systems import user_message
+from bench.tuning import DEFAULT
+
+TARGET_MS = 20.0
+"""A new caller's first call should cost at most this much over a warm call."""
+WARM_CALLS = 5
+
+
+async def one_caller(config: KafkaConfig, agent: str) -> tuple[float, float, float]:
+    """Milliseconds of a new caller's connect, its first call and its median warm call."""
+    began = time.perf_counter()
+    async with KafkaClients(config, ClientConfig(streaming=False)) as clients:
+        client = await clients.connect(agent)
+        connected = time.perf_counter()
+        times = []
+        for _ in range(1 + WARM_CALLS):
+            started = time.perf_counter()
+            async for _event in client.send_message(user_message("x" * 1024)):
+                pass
+            times.append((time.perf_counter() - started) * 1000)
+    return (connected - began) * 1000, times[0], statistics.median(times[1:])
+
+
+def _line(name: str, values: list[float]) -> str:
+    return f"{name:<24} p50 {statistics.median(values):7.1f} ms  max {max(values):7.1f} ms"
+
+
+async def run(bootstrap: str, reps: int) -> int:
+    config = KafkaConfig(bootstrap_servers=bootstrap, partitions=4)
+    agent = f"bench-first-{uuid.uuid4().hex[:6]}"
+    server = await start_server("kafka", name=agent, bootstrap=bootstrap, tuning=DEFAULT)
+    connects, firsts, warms, extras = [], [], [], []
+    try:
+        for rep in range(reps):
+            connect, first, warm = await one_caller(config, agent)
+            connects.append(connect)
+            firsts.append(first)
+            warms.append(warm)
+            extras.append(first - warm)
+            print(
+                f"  caller {rep + 1}/{reps}: connect {connect:.1f} ms, first {first:.1f} ms, "
+                f"warm {warm:.1f} ms",
+                flush=True,
+            )
+    finally:
+        await server.stop()
+    print(f"{reps} new callers; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for name, values in (
+        ("connect", connects),
+        ("first call", firsts),
+        ("warm call", warms),
+        ("first minus warm", extras),
+    ):
+        print(_line(name, values))
+    extra = statistics.median(extras)
+    verdict = "meets" if extra <= TARGET_MS else "MISSES"
+    print(f"first call minus warm: p50 {extra:.1f} ms {verdict} the {TARGET_MS:.0f} ms target")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.first_call", description=__doc__)
+    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
+    parser.add_argument("--reps", type=int, default=10, help="new callers (10)")
+    args = parser.parse_args(argv)
+    if not args.bootstrap:
+        parser.error("set KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap")
+    return asyncio.run(run(args.bootstrap, args.reps))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
