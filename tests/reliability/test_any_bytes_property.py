@@ -2,14 +2,16 @@
 
 Hypothesis writes batches of arbitrary records (random bytes, deep JSON, JSON-RPC with
 hostile params; header keys and values not UTF-8, empty, null, repeated, very large)
-to a served agent's request topic, a caller's reply topic and the agent's task-event
-topic, while normal requests run. After each batch:
+to a served agent's request topic, a caller's reply topic, the agent's task-event
+topic and its health topic (`a2a-kafka status` reads it), while normal requests run.
+After each batch:
 
 - every request record that carries a usable reply address got its reply (answer or
   JSON-RPC error); every other one was dead-lettered or counted as skipped;
 - every record on the reply and task-event topics was counted (skipped or dropped);
 - no consumer loop failed (from their counters and health, not from silence);
-- at the end, the server and the caller answer a normal request within 2 s.
+- at the end, the server and the caller answer a normal request within 2 s, and
+  `a2a-kafka status` shows the server serving.
 
 Short in CI (`EXAMPLES` examples); ``A2A_KAFKA_FULL_ANY_BYTES=1`` runs the long form.
 """
@@ -36,9 +38,12 @@ from hypothesis.errors import HypothesisDeprecationWarning
 from serving import Served, message, serve
 
 from a2a_kafka import KafkaConfig, KafkaTaskEventStream, KafkaTransport, Requester
+from a2a_kafka.cli.status import _row
 from a2a_kafka.client.replies import PendingReplies
 from a2a_kafka.errors import UnauthenticatedError
+from a2a_kafka.monitoring import agent_status
 from a2a_kafka.pytest_plugin import UniqueNames
+from a2a_kafka.server.liveness import health_topic
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.topics import AgentTopics
 from a2a_kafka.wire import (
@@ -131,6 +136,7 @@ hostile_records = st.one_of(
         headers(free_names | st.sampled_from(REPLY_NAMES)),
     ),
     st.builds(Hostile, st.just("events"), st.just(False), values, headers(free_names)),
+    st.builds(Hostile, st.just("health"), st.just(False), values, headers(free_names)),
 )
 batches = st.lists(hostile_records, min_size=1, max_size=6)
 
@@ -203,6 +209,7 @@ async def run_batch(world: World, batch: list[Hostile]) -> None:
             "requests": topics.requests,
             "replies": world.requester.reply_to.topic,
             "events": world.stream.topic,
+            "health": health_topic(world.config, world.served.name),
         }[record.target]
         by_topic.setdefault(topic, []).append((b"hostile", record.value, extra))
     baseline = (
@@ -301,3 +308,8 @@ async def test_arbitrary_records_stop_nothing_and_addressed_requests_are_answere
         assert world.served.agent.executions == world.normal_sent + 1
         assert world.served.server.stats.unauthenticated > 0
     assert json.dumps(world.served.server.stats.as_dict())  # printed on failure by pytest
+    # `a2a-kafka status` reads the health topic the hostile records went to as well
+    (status,) = await agent_status(world.config, [world.served.name])
+    assert [i.state for i in status.instances] == ["serving"], status
+    assert status.healthy
+    assert world.served.name in _row(status)

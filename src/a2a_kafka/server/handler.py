@@ -365,6 +365,7 @@ class KafkaConsumerHandler:
             self._housekeeping.add_done_callback(self._housekeeping_ended)
             self._checking = asyncio.create_task(self._state_check.run())
             await self._wait_assigned(assigned)
+            await self._report(liveness.encode(self.health))  # `status` shows it at once
             if self._card is not None:
                 card = with_kafka_interface(self._card, self.config, self.agent)
                 if self._card_signer is not None:
