@@ -11,24 +11,15 @@ Internal module: not part of the public API; use what `a2a_kafka` exports.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
-
-from a2a_kafka.closing import close_quietly
 from a2a_kafka.config import KafkaConfig
-from a2a_kafka.errors import BrokerError
 from a2a_kafka.lenient_records import unreadable
-from a2a_kafka.records import seek as _seek
-from a2a_kafka.topics import AgentTopics, partitions_of
+from a2a_kafka.records import read_to_end
+from a2a_kafka.topics import AgentTopics
 from a2a_kafka.wire import MalformedRecordError, decode_request_meta
-
-STALL_TIMEOUT = 30.0
-"""Seconds without a record, while records remain, before reading is an error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,36 +42,10 @@ class AuditEntry:
 async def read_requests(
     config: KafkaConfig, agent: str, since_ms: int | None = None
 ) -> AsyncIterator[AuditEntry]:
-    """Yield the agent's request records up to the topic's current end, partition by partition."""
-    topic = AgentTopics.of(config, agent).requests
-    partitions = sorted(await partitions_of(config, [topic]))
-    if not partitions:
-        return
-    consumer = config.kafka.consumer(**config.client_options(), enable_auto_commit=False)
-    try:
-        await consumer.start()
-        consumer.assign(partitions)
-        await _seek(consumer, partitions, since_ms)
-        ends = await consumer.end_offsets(partitions)
-        for tp in partitions:
-            stalled_since = time.monotonic()
-            while await consumer.position(tp) < ends[tp]:
-                records = (await consumer.getmany(tp, timeout_ms=1000)).get(tp, [])
-                if records:
-                    stalled_since = time.monotonic()
-                elif time.monotonic() - stalled_since > STALL_TIMEOUT:
-                    raise BrokerError(f"reading {tp.topic} stalled for {STALL_TIMEOUT:g} s")
-                for record in records:
-                    if record.offset < ends[tp]:
-                        yield entry(record.timestamp, tp.partition, record.offset, record)
-    except KafkaError as exc:
-        raise BrokerError(f"cannot read {topic} on {config.bootstrap_servers}: {exc!r}") from exc
-    finally:
-        await close_quietly("the consumer", consumer.stop)
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    return set((await consumer.topics() and consumer.partitions_for_topic(topic)) or ())
+    """Yield the agent's request records up to the topic's current end (in offset order
+    within each partition; see `a2a_kafka.records.read_to_end`). Raises `BrokerError`."""
+    async for record in read_to_end(config, [AgentTopics.of(config, agent).requests], since_ms):
+        yield entry(record.timestamp, record.partition, record.offset, record)
 
 
 def entry(timestamp: int, partition: int, offset: int, record: Any) -> AuditEntry:
