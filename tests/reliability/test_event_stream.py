@@ -11,6 +11,7 @@ from a2a.types.a2a_pb2 import TaskState, TaskStatus, TaskStatusUpdateEvent
 
 from a2a_kafka import KafkaConfig
 from a2a_kafka.cluster import KafkaTaskEventStream
+from a2a_kafka.errors import BrokerError
 from a2a_kafka.pytest_plugin import UniqueNames
 
 
@@ -67,3 +68,15 @@ async def test_a_subscriber_arriving_just_after_an_event_still_gets_it(
     later = b.subscribe("t1", after=TaskVersion(4))
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(anext(later), 0.3)
+
+
+async def test_a_subscription_made_after_the_stream_closed_fails_at_once(
+    kafka_config: KafkaConfig, unique_names: UniqueNames
+) -> None:
+    stream = KafkaTaskEventStream(kafka_config, unique_names.agent())
+    await stream.start()
+    await stream.aclose()
+    events = stream.subscribe("t-1", after=TaskVersion(0))
+    async with asyncio.timeout(30):  # never waits for events that cannot come
+        with pytest.raises(BrokerError, match="is closed"):
+            await anext(events)

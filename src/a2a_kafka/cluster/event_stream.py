@@ -169,6 +169,7 @@ class KafkaTaskEventStream(TaskEventStream):
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
         self.skipped = 0
         """Records of the topic that are not task events (logged and skipped)."""
         self.failures = 0
@@ -194,6 +195,7 @@ class KafkaTaskEventStream(TaskEventStream):
         """Create the topic, connect, and position at its end before returning."""
         if self._task is not None:
             return
+        self._closed = False
         retention = {"retention.ms": str(int(self._retention * 1000))}
         await ensure_topics(self.config, [self.topic], topic_configs=retention)
         try:
@@ -247,7 +249,12 @@ class KafkaTaskEventStream(TaskEventStream):
     async def subscribe(
         self, task_id: str, *, after: TaskVersion
     ) -> AsyncGenerator[VersionedEvent, None]:
-        """Yield ``task_id``'s events after version ``after`` (see the module docstring)."""
+        """Yield ``task_id``'s events after version ``after`` (see the module docstring).
+
+        Ends when the stream closes; raises `BrokerError` when it is closed already.
+        """
+        if self._closed:
+            raise BrokerError(f"the task event stream on {self.topic} is closed")
         subscription = _Subscription(asyncio.Queue(self._max_backlog))
         self._subscribers.setdefault(task_id, set()).add(subscription)
         try:
@@ -340,6 +347,7 @@ class KafkaTaskEventStream(TaskEventStream):
 
     async def aclose(self) -> None:
         """Stop consuming, end every subscription, flush the producer. Idempotent."""
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
