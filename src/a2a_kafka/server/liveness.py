@@ -67,21 +67,26 @@ class InstanceHealth:
     """Seconds since the report."""
 
 
-async def read_reports(config: KafkaConfig, agent: str) -> list[InstanceHealth]:
-    """The last report of each instance of ``agent`` (none if the topic does not exist).
+async def read_reports(config: KafkaConfig, agents: list[str]) -> dict[str, list[InstanceHealth]]:
+    """The last report of each instance of each of ``agents``, read in one pass (an agent
+    whose topic does not exist has none).
 
     Records that are not reports (any bytes) are skipped. Raises `BrokerError`.
     """
-    last: dict[str, Any] = {}
-    async for record in read_to_end(config, [health_topic(config, agent)]):
+    topics = {health_topic(config, agent): agent for agent in agents}
+    last: dict[str, dict[str, Any]] = {agent: {} for agent in agents}
+    async for record in read_to_end(config, list(topics)):
         key = record.key.decode(errors="replace") if record.key else ""
-        last[key] = record
+        last[topics[record.topic]][key] = record
     now = time.time()
-    return [
-        report
-        for instance, record in sorted(last.items())
-        if instance and (report := _report(instance, record, now)) is not None
-    ]
+    return {
+        agent: [
+            report
+            for instance, record in sorted(records.items())
+            if instance and (report := _report(instance, record, now)) is not None
+        ]
+        for agent, records in last.items()
+    }
 
 
 def _report(instance: str, record: Any, now: float) -> InstanceHealth | None:
