@@ -86,6 +86,19 @@ async def test_expired_claims_may_run_again() -> None:
     assert (await store.claim(KEY, "b")).state == "new"
 
 
+async def test_expired_database_claims_may_run_again_and_only_once(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'dedupe.db'}")
+    short, store = DatabaseDedupeStore(engine, ttl=0.05), DatabaseDedupeStore(engine)
+    await store.start()
+    try:
+        await short.claim(KEY, "a")
+        await asyncio.sleep(0.1)  # the claim's age, not an event, makes it expire
+        claims = await asyncio.gather(store.claim(KEY, "b"), store.claim(KEY, "c"))
+        assert sorted(claim.state for claim in claims) == ["new", "running"]
+    finally:
+        await engine.dispose()
+
+
 async def test_two_processes_sharing_sqlite_claim_once(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
     engines = [create_engine(url), create_engine(url)]

@@ -83,27 +83,41 @@ class DatabaseDedupeStore:
         return await state_fingerprint(self.engine)
 
     async def claim(self, key: MessageKey, owner: str) -> Claim:
-        now = time.time()
-        t = self.table
-        try:
-            async with self.engine.begin() as conn:  # one transaction: drop expired, insert
-                await conn.execute(sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < now))
-                await conn.execute(
-                    sa.insert(t).values(
-                        key=key.digest,
-                        agent=key.agent,
-                        scope=key.scope,
-                        caller=key.caller,
-                        message_id=key.message_id,
-                        state="running",
-                        owner=owner,
-                        lease_until=now + self.lease,
-                        expires_at=now + self.ttl,
-                    )
-                )
+        # One insert in the common case; an expired claim in its way is dropped, then again.
+        if await self._insert(key, owner):
             return Claim("new")
+        if await self._drop_expired(key) and await self._insert(key, owner):
+            return Claim("new")
+        return await self.look(key)
+
+    async def _insert(self, key: MessageKey, owner: str) -> bool:
+        """Insert a running claim; False when the key is taken (expired or not)."""
+        now = time.time()
+        row = {
+            "key": key.digest,
+            "agent": key.agent,
+            "scope": key.scope,
+            "caller": key.caller,
+            "message_id": key.message_id,
+            "state": "running",
+            "owner": owner,
+            "lease_until": now + self.lease,
+            "expires_at": now + self.ttl,
+        }
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(sa.insert(self.table).values(**row))
         except IntegrityError:
-            return await self.look(key)
+            return False
+        return True
+
+    async def _drop_expired(self, key: MessageKey) -> bool:
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < time.time())
+            )
+        return bool(result.rowcount)
 
     async def look(self, key: MessageKey) -> Claim:
         t = self.table

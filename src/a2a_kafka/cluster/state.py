@@ -1,7 +1,8 @@
 """`SharedTaskState`: what the instances of one agent share, wired for a2a and Kafka.
 
 - tasks: a2a's `VersionedDatabaseTaskStore` (compare-and-swap saves) on the
-  shared database (`a2a_kafka.cluster.database`);
+  shared database (`a2a_kafka.cluster.database`), without its event log
+  (`KafkaStreamedTaskStore`);
 - task events: a `KafkaTaskEventStream`, so ``SubscribeToTask`` and
   ``CancelTask`` work from any instance within milliseconds;
 - remote cancels: `RemoteCancellation` stops a task's run on its instance;
@@ -33,10 +34,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from a2a.server.agent_execution import AgentExecutor
-from a2a.server.cluster import VersionedDatabaseTaskStore
+from a2a.server.cluster import TaskVersion, VersionedDatabaseTaskStore
+from a2a.server.context import ServerCallContext
+from a2a.server.events import Event
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.request_handlers.request_handler import RequestHandler
-from a2a.types.a2a_pb2 import AgentCard
+from a2a.types.a2a_pb2 import AgentCard, Task
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from a2a_kafka.cluster.database import create_engine
@@ -52,6 +55,28 @@ from a2a_kafka.server.started import ReportsStart
 
 PARKED_TIMEOUT = 300.0
 """Seconds a task waiting for input stays in an instance's memory."""
+
+
+class KafkaStreamedTaskStore(VersionedDatabaseTaskStore):
+    """a2a's `VersionedDatabaseTaskStore` that does not also log each event in a table.
+
+    That log (``task_events``) is the replay source of a2a's polling
+    `DatabaseTaskEventStream`; here the events travel on Kafka
+    (`KafkaTaskEventStream`), nothing reads the table, and its insert was one
+    more statement in every save on the reply's path.
+    """
+
+    async def save(
+        self,
+        task: Task,
+        *,
+        event: Event | None = None,
+        prev: Task | None = None,
+        prev_version: TaskVersion,
+        context: ServerCallContext,
+    ) -> TaskVersion:
+        del event
+        return await super().save(task, prev=prev, prev_version=prev_version, context=context)
 
 
 @dataclass
@@ -97,7 +122,7 @@ class SharedTaskState:
         instance = instance_id or uuid.uuid4().hex
         url = resolve_url(database_url, config=config, agent=agent)
         engine = create_engine(url)
-        task_store = VersionedDatabaseTaskStore(engine)
+        task_store = KafkaStreamedTaskStore(engine)
         dedupe = DatabaseDedupeStore(engine, ttl=dedupe_ttl, lease=lease)
         events = KafkaTaskEventStream(config, agent, instance_id=instance)
         state = cls(
