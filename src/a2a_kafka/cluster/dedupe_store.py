@@ -83,10 +83,13 @@ class DatabaseDedupeStore:
         return await state_fingerprint(self.engine)
 
     async def claim(self, key: MessageKey, owner: str) -> Claim:
-        # One insert in the common case; an expired claim in its way is dropped, then again.
+        # One insert in the common case. A claim in its way is dropped if expired and the
+        # insert tried once more whatever the drop did: another claimer may have dropped it
+        # first, and only an insert (never a look at an empty row) may say "new".
         if await self._insert(key, owner):
             return Claim("new")
-        if await self._drop_expired(key) and await self._insert(key, owner):
+        await self._drop_expired(key)
+        if await self._insert(key, owner):
             return Claim("new")
         return await self.look(key)
 
@@ -111,13 +114,12 @@ class DatabaseDedupeStore:
             return False
         return True
 
-    async def _drop_expired(self, key: MessageKey) -> bool:
+    async def _drop_expired(self, key: MessageKey) -> None:
         t = self.table
         async with self.engine.begin() as conn:
-            result = await conn.execute(
+            await conn.execute(
                 sa.delete(t).where(t.c.key == key.digest, t.c.expires_at < time.time())
             )
-        return bool(result.rowcount)
 
     async def look(self, key: MessageKey) -> Claim:
         t = self.table
