@@ -70,8 +70,9 @@ async def test_a_failed_delivery_is_returned_with_every_record_after_it() -> Non
     sender.deliveries[1].set_exception(KafkaConnectionError("broker away"))
     sender.deliveries[2].set_result(None)
     sender.deliveries[3].set_result(None)
-    await asyncio.sleep(0)
+    await replies.add(event(4))
     assert replies.failed
+    sender.deliveries[4].set_result(None)
     assert [r.sequence for r in await replies.settle()] == [1]
     assert not replies.failed
     assert replies.unacked == 0

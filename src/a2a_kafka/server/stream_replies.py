@@ -62,11 +62,11 @@ class StreamReplies:
     async def add(self, record: ReplyRecord) -> None:
         """Hand ``record`` to the producer after the records before it; no wait for the
         broker, unless `limit` records are unacknowledged (then for the oldest one's)."""
-        self._drop_acknowledged()
         if len(self._unacked) >= self._limit and (oldest := self._unacked[0][1]) is not None:
             await asyncio.wait([oldest])
             self._drop_acknowledged()
         self._unacked.append((record, await self._enqueue(record)))
+        self._drop_acknowledged()
 
     async def settle(self) -> list[ReplyRecord]:
         """Wait for every delivery; return the records not acknowledged, in order, and
@@ -75,14 +75,22 @@ class StreamReplies:
         if pending:
             await asyncio.wait(pending)
         left = [record for record, delivery in self._unacked if not _acknowledged(delivery)]
+        for _, delivery in self._unacked:  # retrieved: a failure is handled by re-sending
+            if delivery is not None and not delivery.cancelled():
+                delivery.exception()
         self._unacked.clear()
         self._failed = False
         return left
 
     def _drop_acknowledged(self) -> None:
-        """Deliveries complete in order within a partition; the oldest go first."""
+        """Deliveries complete in order within a partition; the oldest go first. The
+        oldest left is failed if its delivery completed without an acknowledgement."""
         while self._unacked and _acknowledged(self._unacked[0][1]):
             self._unacked.popleft()
+        if self._unacked and (oldest := self._unacked[0][1]) is not None and oldest.done():
+            self._failed = True
+            if not oldest.cancelled():
+                logger.warning("reply %s not acknowledged: %r", self._cid, oldest.exception())
 
     async def _enqueue(self, record: ReplyRecord) -> _Delivery:
         try:
@@ -91,15 +99,7 @@ class StreamReplies:
             logger.warning("reply %s #%d not produced: %r", self._cid, record.sequence, exc)
             self._failed = True
             return None
-        future = asyncio.ensure_future(delivery)
-        future.add_done_callback(self._observe)
-        return future
-
-    def _observe(self, delivery: asyncio.Future[Any]) -> None:
-        if not _acknowledged(delivery):
-            self._failed = True
-            if not delivery.cancelled():
-                logger.warning("reply %s not acknowledged: %r", self._cid, delivery.exception())
+        return asyncio.ensure_future(delivery)
 
 
 def _acknowledged(delivery: _Delivery) -> bool:
