@@ -126,6 +126,54 @@ def stream_linger(linger_ms: int) -> Callable[[], None]:
     return apply
 
 
+def stream_as_before() -> None:
+    """The server's stream loop before `StreamReplies` (commit 1d9ec9f): no bound on the
+    unacknowledged records, all of them scanned after each event, failed ones re-sent
+    only at the end. For A/B against the library's current loop in one run."""
+    from a2a_kafka.server import requests, router
+    from a2a_kafka.server.replies import ReplyRecord
+    from a2a_kafka.wire import ReplyKind
+
+    def drop(unacked: dict[int, tuple[Any, Any]]) -> None:
+        for sequence, (_, delivery) in list(unacked.items()):
+            done = delivery is not None and delivery.done() and not delivery.cancelled()
+            if done and delivery is not None and delivery.exception() is None:
+                del unacked[sequence]
+
+    async def live(self: Any, request: Any, record: Any) -> Any:
+        try:
+            delivery = await self.replies.enqueue(request.to, request.cid, record)
+        except Exception:
+            return None
+        return asyncio.ensure_future(delivery)
+
+    async def _stream(self: Any, call: Any, request: Any, key: Any) -> None:
+        unacked: dict[int, tuple[Any, Any]] = {}
+        count, last, task_id = 0, None, None
+        async for raw in router.stream(self.handler, call):
+            body = self._explained(call, raw) if count == 0 else raw
+            record = ReplyRecord(ReplyKind.EVENT, count, body)
+            count, last = count + 1, body
+            noting = key is not None and not self.settings.reports_start
+            if task_id is None and (task_id := requests._task_id(body)) is not None and noting:
+                await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
+            unacked[record.sequence] = (record, await live(self, request, record))
+            drop(unacked)
+        end = ReplyRecord(ReplyKind.END, count, None)
+        unacked[end.sequence] = (end, await live(self, request, end))
+        pending = [delivery for _, delivery in unacked.values() if delivery is not None]
+        await asyncio.gather(*pending, return_exceptions=True)
+        drop(unacked)
+        try:
+            if unacked:
+                await self._reply(request, [record for record, _ in unacked.values()])
+        finally:
+            if key is not None:
+                await self._record(key, await self._final_outcome(call, last, task_id))
+
+    requests.RequestProcessor._stream = _stream  # type: ignore[method-assign]
+
+
 def trace_server() -> None:
     """Stamp the server's steps of each request (see `bench.trace`)."""
     from bench.trace import install_server
@@ -140,6 +188,7 @@ EXPERIMENTS: dict[str, Callable[[], None]] = {
     "commit-100ms": commit_every(0.1),
     "commit-background": commit_in_background,
     "orjson": orjson_codec,
+    "stream-as-before": stream_as_before,
 }
 
 

@@ -192,6 +192,17 @@ async def test_streaming_delivers_thinking_then_artifact_then_completion(agent: 
     assert events[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
 
 
+async def test_a_long_stream_arrives_complete_and_in_order(agent: Agent) -> None:
+    events = await collect(agent.client().send_message(user_message("stream 500")))
+    texts = [
+        get_message_text(e.status_update.status.message)
+        for e in events
+        if e.HasField("status_update") and e.status_update.status.message.parts
+    ]
+    assert texts == [str(n) for n in range(500)]
+    assert events[-1].status_update.status.state == TaskState.TASK_STATE_COMPLETED
+
+
 async def test_return_immediately_then_subscribe_sees_completion(agent: Agent) -> None:
     client = agent.client(streaming=False, polling=True)
     events = await collect(client.send_message(user_message("hold")))

@@ -17,7 +17,6 @@ from a2a_kafka.server.replies import (
     ReplySender,
     UnusableAddressError,
 )
-from a2a_kafka.server.requests import _drop_acknowledged
 from a2a_kafka.server.retry import RetryPolicy
 from a2a_kafka.wire import ReplyAddress
 
@@ -107,23 +106,6 @@ async def test_a_topic_in_use_is_not_forgotten(
         await sender.check(ReplyAddress("r", 0))
         await asyncio.sleep(0.05)
     assert "r" in cluster.tracked
-
-
-async def test_a_stream_keeps_only_records_not_acknowledged() -> None:
-    loop = asyncio.get_running_loop()
-    done, failed, waiting = loop.create_future(), loop.create_future(), loop.create_future()
-    done.set_result(None)
-    failed.set_exception(KafkaConnectionError("x"))
-    unacked: dict[int, tuple[Any, asyncio.Future[Any] | None]] = {
-        0: ("a", done),
-        1: ("b", failed),
-        2: ("c", waiting),
-        3: ("d", None),
-    }
-    _drop_acknowledged(unacked)
-    assert sorted(unacked) == [1, 2, 3]
-    failed.exception()
-    waiting.cancel()
 
 
 class _Client:

@@ -7,6 +7,7 @@ redelivered SendMessage runs the agent once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -18,10 +19,20 @@ from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.tasks import InMemoryTaskStore, TaskUpdater
-from a2a.types import AgentCapabilities, AgentCard, Message, Part, Role, SendMessageRequest
+from a2a.types import (
+    AgentCapabilities,
+    AgentCard,
+    Message,
+    Part,
+    Role,
+    SendMessageRequest,
+    TaskState,
+)
+from aiokafka.errors import KafkaConnectionError
 from google.protobuf.json_format import MessageToDict
 
 from a2a_kafka import KafkaConfig, MemoryDedupeStore, RetryPolicy
+from a2a_kafka.client.replies import PendingReplies, iterate
 from a2a_kafka.memory_kafka import MemoryKafka
 from a2a_kafka.registry import kafka_interface
 from a2a_kafka.server import router
@@ -30,6 +41,7 @@ from a2a_kafka.server.requests import RequestProcessor, Settings
 from a2a_kafka.server.stats import HandlerStats
 from a2a_kafka.wire import Reply, ReplyAddress, ReplyKind, decode_reply, encode_request
 
+STREAM = "SendStreamingMessage"
 REQUESTS, DLQ = "agent.echo.requests", "agent.echo.requests.dlq"
 TO = ReplyAddress("a2a.replies.caller", 0)
 
@@ -46,6 +58,11 @@ class Echo(AgentExecutor):
         task = context.current_task or new_task_from_user_message(context.message)
         await event_queue.enqueue_event(task)
         updater = TaskUpdater(event_queue, task.id, task.context_id)
+        command, _, count = context.get_user_input().partition(" ")
+        for n in range(int(count) if command == "count" else 0):
+            await updater.update_status(
+                TaskState.TASK_STATE_WORKING, updater.new_agent_message([Part(text=str(n))])
+            )
         await updater.add_artifact([Part(text=context.get_user_input())])
         await updater.complete()
 
@@ -142,6 +159,64 @@ async def test_a_stream_is_its_events_then_an_end_record(agent: Agent) -> None:
     assert replies[-1].kind is ReplyKind.END
     assert [r.sequence for r in replies] == list(range(len(replies)))
     assert len(replies) >= 3  # the task, the artifact, the completion
+
+
+async def caller_sees(agent: Agent) -> list[Reply]:
+    """What a caller's stream yields from the reply records (`client.replies.iterate`)."""
+    pending = PendingReplies("c-1")
+    for reply in agent.replies():
+        pending.put(reply)
+    return [reply async for reply in iterate(pending, idle_timeout=1.0)]
+
+
+async def test_a_long_stream_reaches_the_caller_complete_and_in_order(agent: Agent) -> None:
+    await agent.processor.process(agent.deliver(*send_message("count 500", STREAM)))
+    events = await caller_sees(agent)
+    assert [r.sequence for r in events] == list(range(503))  # task, 500 updates, artifact, done
+    texts = [
+        e.body["result"]["statusUpdate"]["status"]["message"]["parts"][0]["text"]
+        for e in events[1:501]
+        if e.body is not None
+    ]
+    assert texts == [str(n) for n in range(500)]
+
+
+class LosesOneRecord:
+    """The handler's producer, except that every delivery of one stream event fails."""
+
+    def __init__(self, producer: Any, sequence: int) -> None:
+        self._producer = producer
+        self.client = producer.client
+        self.sequence = sequence
+        self.failed = 0
+
+    async def send(self, topic: str, value: bytes | None = None, **options: Any) -> Any:
+        reply = decode_reply(options["headers"], value) if topic == TO.topic else None
+        if reply is not None and (reply.kind, reply.sequence) == (ReplyKind.EVENT, self.sequence):
+            self.failed += 1
+            lost: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            lost.set_exception(KafkaConnectionError("the broker lost the batch"))
+            return lost
+        return await self._producer.send(topic, value, **options)
+
+    async def send_and_wait(self, topic: str, value: bytes | None = None, **options: Any) -> Any:
+        return await self._producer.send_and_wait(topic, value, **options)
+
+
+async def test_a_produce_failure_mid_stream_ends_the_callers_stream_with_an_error(
+    agent: Agent,
+) -> None:
+    producer = LosesOneRecord(agent.processor.replies._producer, sequence=250)
+    agent.processor.replies._producer = producer
+    request = send_message("count 500", STREAM, deadline=time.time() + 0.5)
+    await agent.processor.process(agent.deliver(*request))
+    *events, last = await caller_sees(agent)
+    assert [r.sequence for r in events] == list(range(250))  # no gap: nothing after it
+    assert last.kind is ReplyKind.RESULT
+    assert last.body is not None
+    assert "the broker lost the batch" in last.body["error"]["message"]
+    assert producer.failed >= 2  # produced again before giving up
+    assert len(agent.kafka.records(DLQ)) == 1  # and the request is dead-lettered
 
 
 async def test_a_request_that_is_not_json_gets_a_parse_error(agent: Agent) -> None:

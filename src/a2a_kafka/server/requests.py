@@ -52,6 +52,7 @@ from a2a_kafka.server.replies import (
 from a2a_kafka.server.retry import RetriesExhaustedError, RetryPolicy
 from a2a_kafka.server.started import STARTED_HOOK
 from a2a_kafka.server.stats import HandlerStats
+from a2a_kafka.server.stream_replies import StreamReplies
 from a2a_kafka.wire import (
     MalformedRecordError,
     ReplyAddress,
@@ -156,7 +157,7 @@ class RequestProcessor:
             await self._tell_failure(request, exc)
             await self._dead_letter(record, exc, 1)
 
-    async def _tell_failure(self, request: _Request, exc: Exception) -> None:
+    async def _tell_failure(self, request: _Request, exc: BaseException) -> None:
         """Best effort: the caller gets an internal error instead of its timeout."""
         body = _error_body(request.cid, f"the request could not be processed: {exc!r}"[:500])
         try:
@@ -263,53 +264,47 @@ class RequestProcessor:
                 await self._record(key, _outcome(body))
 
     async def _stream(self, call: router.Call, request: _Request, key: MessageKey | None) -> None:
-        """Produce each event as it happens; only records not acknowledged yet are kept.
+        """Produce each event as it happens, in order, without waiting for the broker
+        (`StreamReplies`), the end record after them; return once all are acknowledged.
 
-        Those are produced again at the end (the client drops what it has).
+        A record not acknowledged is produced again (the client drops what it has):
+        at once when it failed mid-stream, else at the end. If that fails too, the
+        caller gets an error record, which ends its stream (never a silent gap).
         """
-        unacked: dict[int, tuple[ReplyRecord, asyncio.Future[Any] | None]] = {}
+        window = StreamReplies(self.replies, request.to, request.cid)
         count = 0
         last: dict[str, Any] | None = None
         task_id: str | None = None
-        async for raw in router.stream(self.handler, call):
+        try:
+            async for raw in router.stream(self.handler, call):
+                if key is not None and call.context.state.get(CLAIM_LOST):
+                    break  # the instance that took the message over answers (below)
+                body = self._explained(call, raw) if count == 0 else raw
+                record = ReplyRecord(ReplyKind.EVENT, count, body)
+                count, last = count + 1, body
+                noting = key is not None and not self.settings.reports_start  # else the hook did
+                if task_id is None and (task_id := _task_id(body)) is not None and noting:
+                    assert key is not None
+                    await self._best_effort(
+                        self.dedupe.note_task(key, self.settings.instance, task_id)
+                    )
+                await window.add(record)
+                if window.failed:
+                    await self._reply(request, await window.settle())
             if key is not None and call.context.state.get(CLAIM_LOST):
-                break  # the instance that took the message over answers (below)
-            body = self._explained(call, raw) if count == 0 else raw
-            record = ReplyRecord(ReplyKind.EVENT, count, body)
-            count, last = count + 1, body
-            noting = key is not None and not self.settings.reports_start  # else the hook did
-            if task_id is None and (task_id := _task_id(body)) is not None and noting:
-                assert key is not None
-                await self._best_effort(self.dedupe.note_task(key, self.settings.instance, task_id))
-            unacked[record.sequence] = (record, await self._enqueue_live(request, record))
-            _drop_acknowledged(unacked)
-        if key is not None and call.context.state.get(CLAIM_LOST):
-            pending = [delivery for _, delivery in unacked.values() if delivery is not None]
-            await asyncio.gather(*pending, return_exceptions=True)
-            await self._answer_from_owner(call, request, key)
-            return
-        end = ReplyRecord(ReplyKind.END, count, None)
-        unacked[end.sequence] = (end, await self._enqueue_live(request, end))
-        pending = [delivery for _, delivery in unacked.values() if delivery is not None]
-        await asyncio.gather(*pending, return_exceptions=True)
-        _drop_acknowledged(unacked)
-        try:
-            if unacked:
-                await self._reply(request, [record for record, _ in unacked.values()])
-        finally:  # after the reply (a crash before it leaves a terminal task), even if it failed
-            if key is not None:
-                await self._record(key, await self._final_outcome(call, last, task_id))
-
-    async def _enqueue_live(
-        self, request: _Request, record: ReplyRecord
-    ) -> asyncio.Future[Any] | None:
-        """The record's delivery; None (logged) when it could not even be handed over."""
-        try:
-            delivery = await self.replies.enqueue(request.to, request.cid, record)
-        except Exception as exc:
-            logger.warning("reply %s #%d not produced: %r", request.cid, record.sequence, exc)
-            return None
-        return asyncio.ensure_future(delivery)
+                await window.settle()
+                await self._answer_from_owner(call, request, key)
+                return
+            try:
+                await window.add(ReplyRecord(ReplyKind.END, count, None))
+                if left := await window.settle():
+                    await self._reply(request, left)
+            finally:  # after the reply (a crash before it leaves a terminal task), even if failed
+                if key is not None:
+                    await self._record(key, await self._final_outcome(call, last, task_id))
+        except RetriesExhaustedError as exc:  # others: `process` tells the caller
+            await self._tell_failure(request, exc)
+            raise
 
     async def _final_outcome(
         self, call: router.Call, last: dict[str, Any] | None, task_id: str | None
@@ -553,13 +548,6 @@ def _outcome(body: dict[str, Any]) -> Outcome:
 
 def _error_body(request_id: str | int | None, message: str) -> dict[str, Any]:
     return build_error_response(request_id, InternalError(message=message))
-
-
-def _drop_acknowledged(unacked: dict[int, tuple[ReplyRecord, asyncio.Future[Any] | None]]) -> None:
-    for sequence, (_, delivery) in list(unacked.items()):
-        acknowledged = delivery is not None and delivery.done() and not delivery.cancelled()
-        if acknowledged and delivery is not None and delivery.exception() is None:
-            del unacked[sequence]
 
 
 def _task_id(body: dict[str, Any]) -> str | None:
