@@ -116,4 +116,5 @@ async def test_memory_store_bounds_outcome_bytes_and_keeps_recent_outcomes() -> 
     assert len(store._entries) < 10
     assert (await store.look(keys[0])).state == "new"
     recent = await store.claim(keys[-1], "me")
-    assert recent.state == "done" and recent.outcome == reply
+    assert recent.state == "done"
+    assert recent.outcome == reply
