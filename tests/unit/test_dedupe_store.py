@@ -114,3 +114,20 @@ async def test_two_processes_sharing_sqlite_claim_once(tmp_path: Path) -> None:
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_memory_store_bounds_outcome_bytes_and_keeps_recent_outcomes() -> None:
+    """Outcomes beyond the byte budget go oldest first; a recent retry still gets its reply."""
+
+    store = MemoryDedupeStore(max_outcome_bytes=10_000)
+    reply = {"result": {"text": "x" * 1_000}}
+    keys = [MessageKey("agent", "user", f"m{n}") for n in range(100)]
+    for key in keys:
+        await store.claim(key, "me")
+        assert await store.complete(key, "me", reply)
+    assert store._bytes <= 10_000
+    assert len(store._entries) < 10
+    assert (await store.look(keys[0])).state == "new"
+    recent = await store.claim(keys[-1], "me")
+    assert recent.state == "done"
+    assert recent.outcome == reply

@@ -140,18 +140,40 @@ class _Entry:
     outcome: Outcome | None = None
     task_id: str | None = None
     context_id: str = ""
+    size: int = 0
+    """Bytes of ``outcome`` as JSON."""
 
 
 class MemoryDedupeStore:
     """Claims in this process's memory: protects against redelivery to this instance only.
 
-    Holds at most ``max_entries`` claims (the oldest go first) for ``ttl`` seconds.
+    Holds claims for ``ttl`` seconds, at most ``max_entries`` of them and at most
+    ``max_outcome_bytes`` of recorded outcomes (measured as JSON); beyond either
+    bound the oldest claims go first, so a retry of a recent message still gets
+    its outcome and a forgotten one may run again.
     """
 
-    def __init__(self, *, ttl: float = 3600.0, max_entries: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        ttl: float = 3600.0,
+        max_entries: int = 100_000,
+        max_outcome_bytes: int = 32 * 2**20,
+    ) -> None:
         self.ttl = ttl
         self._max = max_entries
+        self._max_bytes = max_outcome_bytes
+        self._bytes = 0
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def _evict(self) -> None:
+        while len(self._entries) > self._max or self._bytes > self._max_bytes:
+            self._bytes -= self._entries.popitem(last=False)[1].size
+
+    def _drop(self, digest: str) -> None:
+        entry = self._entries.pop(digest, None)
+        if entry is not None:
+            self._bytes -= entry.size
 
     async def start(self) -> None:
         return None
@@ -160,14 +182,13 @@ class MemoryDedupeStore:
         found = await self.look(key)
         if found.state == "new":
             self._entries[key.digest] = _Entry("running", owner, time.time() + self.ttl)
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+            self._evict()
         return found
 
     async def look(self, key: MessageKey) -> Claim:
         entry = self._entries.get(key.digest)
         if entry is None or entry.expires_at < time.time():
-            self._entries.pop(key.digest, None)
+            self._drop(key.digest)
             return Claim("new")
         return Claim(entry.state, entry.outcome, entry.owner, entry.task_id, entry.context_id)
 
@@ -185,12 +206,16 @@ class MemoryDedupeStore:
         if entry is None or (owner is not None and entry.owner != owner):
             return False
         entry.state, entry.outcome = "done", outcome
+        self._bytes -= entry.size
+        entry.size = len(json.dumps(outcome, default=str))
+        self._bytes += entry.size
+        self._evict()
         return True
 
     async def heartbeat(self, owner: str) -> None:
         now = time.time()
         for digest in [d for d, e in self._entries.items() if e.expires_at < now]:
-            del self._entries[digest]
+            self._drop(digest)
 
     async def abandoned(self, limit: int = 100) -> list[AbandonedClaim]:
         return []  # one process: its claims die with it
