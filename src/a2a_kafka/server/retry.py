@@ -42,8 +42,10 @@ class RetriesExhaustedError(A2AKafkaError):
 class RetryPolicy:
     """How often and how patiently a retriable step is retried."""
 
-    attempts: int = 4
-    """Tries in total, the first included; 1 means no retry."""
+    attempts: int = 10
+    """Tries in total, the first included; 1 means no retry. The default waits about
+    26 s in all, longer than a broker restart takes: a step that fails while the
+    broker is away (e.g. checking the caller's reply topic) is not dead-lettered."""
 
     initial_backoff: float = 0.2
     """Seconds before the second try."""
