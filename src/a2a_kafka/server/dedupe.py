@@ -137,18 +137,21 @@ class _Entry:
     state: Literal["running", "done"]
     owner: str
     expires_at: float
-    outcome: Outcome | None = None
+    outcome: bytes | None = None
+    """The recorded outcome as JSON: a parsed reply takes several times its JSON's memory."""
     task_id: str | None = None
     context_id: str = ""
-    size: int = 0
-    """Bytes of ``outcome`` as JSON."""
+
+    @property
+    def size(self) -> int:
+        return len(self.outcome) if self.outcome is not None else 0
 
 
 class MemoryDedupeStore:
     """Claims in this process's memory: protects against redelivery to this instance only.
 
     Holds claims for ``ttl`` seconds, at most ``max_entries`` of them and at most
-    ``max_outcome_bytes`` of recorded outcomes (measured as JSON); beyond either
+    ``max_outcome_bytes`` of recorded outcomes (kept as JSON); beyond either
     bound the oldest claims go first, so a retry of a recent message still gets
     its outcome and a forgotten one may run again.
     """
@@ -190,7 +193,8 @@ class MemoryDedupeStore:
         if entry is None or entry.expires_at < time.time():
             self._drop(key.digest)
             return Claim("new")
-        return Claim(entry.state, entry.outcome, entry.owner, entry.task_id, entry.context_id)
+        outcome = json.loads(entry.outcome) if entry.outcome is not None else None
+        return Claim(entry.state, outcome, entry.owner, entry.task_id, entry.context_id)
 
     async def note_task(
         self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
@@ -205,9 +209,9 @@ class MemoryDedupeStore:
         entry = self._entries.get(key.digest)
         if entry is None or (owner is not None and entry.owner != owner):
             return False
-        entry.state, entry.outcome = "done", outcome
         self._bytes -= entry.size
-        entry.size = len(json.dumps(outcome, default=str))
+        entry.state = "done"
+        entry.outcome = json.dumps(outcome, separators=(",", ":"), default=str).encode()
         self._bytes += entry.size
         self._evict()
         return True
