@@ -105,10 +105,19 @@ def run(args: argparse.Namespace) -> int:
 
         write(results, doc, output)
         say(f"report: {doc.resolve().relative_to(ROOT) if doc.is_relative_to(ROOT) else doc}")
+    _say_targets(results)
     failed = checks.failures(results)
     for line in failed:
         say(f"FAILED {line}")
     return 1 if failed else 0
+
+
+def _say_targets(results: dict[str, object]) -> None:
+    """Issue 17's acceptance, as the report's targets table has it, one line each."""
+    from bench.tables import targets
+
+    for target, measured, verdict in targets(results["scenarios"]):  # type: ignore[arg-type]
+        say(f"{verdict.strip('*').upper():6} {target}: {measured}")
 
 
 async def _tracing(bootstrap: str | None, rounds: int) -> dict[str, object]:

@@ -17,6 +17,8 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from a2a.client import ClientConfig
 
@@ -43,6 +45,28 @@ async def one_caller(config: KafkaConfig, agent: str) -> tuple[float, float, flo
                 pass
             times.append((time.perf_counter() - started) * 1000)
     return (connected - began) * 1000, times[0], statistics.median(times[1:])
+
+
+async def first_calls(
+    config: KafkaConfig, agent: str, callers: int, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """The benchmark run's scenario: ``callers`` new callers of the running ``agent`` in turn;
+    p50 and max of their connect, first call, warm call and first minus warm (ms)."""
+    rows: dict[str, list[float]] = {"connect": [], "first": [], "warm": [], "extra": []}
+    for _ in range(callers):
+        connect, first, warm = await one_caller(config, agent)
+        for key, value in zip(rows, (connect, first, warm, first - warm), strict=True):
+            rows[key].append(value)
+    stats = {
+        f"{key}_ms": {"p50": statistics.median(values), "max": max(values)}
+        for key, values in rows.items()
+    }
+    extra = stats.pop("extra_ms")
+    say(
+        f"first call of a new caller      kafka     {callers} callers  first minus warm "
+        f"p50 {extra['p50']:.1f} ms  max {extra['max']:.1f} ms"
+    )
+    return {"callers": callers, **stats, "first_minus_warm_ms": extra}
 
 
 def _line(name: str, values: list[float]) -> str:

@@ -56,6 +56,9 @@ class Plan:
     conversations: int
     """Conversations of ``turns`` turns per system."""
 
+    new_callers: int
+    """New callers whose first call is timed against their warm ones (`bench.first_call`)."""
+
     turns: int
     """Turns of one conversation."""
 
@@ -77,6 +80,7 @@ FULL = Plan(
     scale_out_instances=(1, 2),
     conversations=50,
     turns=10,
+    new_callers=10,
 )
 
 QUICK = Plan(
@@ -96,6 +100,7 @@ QUICK = Plan(
     scale_out_instances=(1, 2),
     conversations=2,
     turns=10,
+    new_callers=2,
 )
 
 FOCUS = Plan(
@@ -115,6 +120,7 @@ FOCUS = Plan(
     scale_out_instances=(1,),
     conversations=20,
     turns=10,
+    new_callers=5,
 )
 """The figures the targets are about, for trying a change (about a minute)."""
 

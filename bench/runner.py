@@ -21,6 +21,7 @@ from a2a_kafka.testing import kafka_cluster_info
 from a2a_kafka.topics import AgentTopics
 from bench import machine, scenarios
 from bench.fanout import fanout
+from bench.first_call import first_calls
 from bench.floor import floor_topic
 from bench.gateway import gateway_latency
 from bench.plan import KIB, Plan
@@ -91,6 +92,7 @@ async def _measure(
             config, agent, plan.callers, plan.requests_per_caller, bench.payload(KIB), bench.say
         ),
         "scale_out": await scale_out(bench, start_kafka),
+        "first_call": await first_calls(config, agent, plan.new_callers, bench.say),
     }
 
 
