@@ -34,7 +34,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 ClaimState = Literal["new", "done", "running", "abandoned"]
@@ -52,12 +52,13 @@ class MessageKey:
     scope: str
     message_id: str
     caller: str = ""
+    digest: str = field(init=False, repr=False, compare=False)
+    """A fixed-length primary key for any lengths of the parts (made once: each store
+    step of a request looks it up)."""
 
-    @property
-    def digest(self) -> str:
-        """A fixed-length primary key for any lengths of the parts."""
+    def __post_init__(self) -> None:
         raw = json.dumps([self.agent, self.scope, self.message_id, self.caller]).encode()
-        return hashlib.sha256(raw).hexdigest()
+        object.__setattr__(self, "digest", hashlib.sha256(raw).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)
