@@ -66,11 +66,13 @@ class Supervisor:
                 self.lines[name].append(line)
                 self._changed.notify_all()
 
-    async def until(self, name: str, seen: Callable[[str], bool], timeout: float = 120) -> str:
-        """The first line of stream ``name`` (so far or to come) for which ``seen`` holds."""
+    async def until(
+        self, name: str, seen: Callable[[str], bool], since: int = 0, timeout: float = 120
+    ) -> str:
+        """The first line of stream ``name`` from line ``since`` on for which ``seen`` holds."""
         async with asyncio.timeout(timeout), self._changed:
             while True:
-                found = next((line for line in self.lines[name] if seen(line)), None)
+                found = next((line for line in self.lines[name][since:] if seen(line)), None)
                 if found is not None:
                     return found
                 assert self.process.returncode is None, self.lines
@@ -159,7 +161,7 @@ async def test_a_killed_worker_is_restarted_and_the_others_keep_serving(
 ) -> None:
     config = kafka_config.with_(topic_prefix=env["A2A_KAFKA_TOPIC_PREFIX"])
     async with supervisor(env) as served, KafkaClients(config) as clients:
-        killed = served.pids[1][0]
+        killed, before = served.pids[1][0], len(served.lines["stdout"])
         os.kill(killed, signal.SIGKILL)
         said = await served.until("stderr", lambda line: line.startswith("[worker 1] pid"))
         assert said == (
@@ -167,7 +169,7 @@ async def test_a_killed_worker_is_restarted_and_the_others_keep_serving(
         )
         assert await shout(await clients.connect("shouter"), "meanwhile") == ["MEANWHILE"]
 
-        await served.until("stdout", lambda line: line.startswith("[worker 1] serving"))
+        await served.until("stdout", lambda line: line.startswith("[worker 1] serving"), before)
         assert len(served.pids[1]) == 2
         restarted = served.pids[1][1]
         assert restarted != killed
@@ -175,7 +177,7 @@ async def test_a_killed_worker_is_restarted_and_the_others_keep_serving(
         assert await shout(await clients.connect("shouter"), "after") == ["AFTER"]
 
         workers = [served.pids[0][0], restarted]
-        assert await served.stopped() == 0
+        assert await served.stopped(signal.SIGINT) == 0  # Ctrl-C
     assert not [pid for pid in workers if psutil.pid_exists(pid)]
 
 

@@ -7,7 +7,13 @@ print, prefixed ``[worker i] `` (a stderr line that is a JSON object, as with
 reports it serves by printing a line that starts with ``serving`` (``serve --workers 1``
 does); once every child has, the supervisor prints its own ``serving with N workers; ...``
 line, the only line of its output that starts with ``serving``. Each start of a child
-prints ``[worker i] pid P``.
+prints ``[worker i] pid P``. Worker 0 starts first, the others once it serves, so what
+a first start creates (the task state's tables, topics, an agent's data files) is
+created by one process, not raced for by N.
+
+The children run in their own session: a Ctrl-C in the terminal reaches the supervisor
+only, which stops them with one SIGTERM each (a second signal to a draining ``serve``
+would kill it).
 
 - SIGTERM or SIGINT: SIGTERM to every child (each lets its in-flight requests finish);
   once all have exited, the exit code is 0 when every child exited 0, else the first
@@ -97,6 +103,7 @@ class _Worker:
             stderr=asyncio.subprocess.PIPE,
             limit=LINE_LIMIT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # signals come from the supervisor only
         )
         self.process = process
         if self.stopping.is_set():  # stopped while it was starting
@@ -155,6 +162,10 @@ class _Supervisor:
         return next((code for code in self.codes if code), 0)
 
     async def _watch(self, worker: _Worker) -> None:
+        if worker.index:  # after worker 0 served: it made what a first start makes
+            await _either(self.workers[0].served, self.stopping)
+            if self.stopping.is_set():
+                return
         code = _exit_code(await worker.run())
         self.codes.append(code)
         if not self.stopping.is_set():  # it exited before it ever served
@@ -176,6 +187,16 @@ class _Supervisor:
         self.stopping.set()
         for worker in self.workers:
             worker.signal(sig)
+
+
+async def _either(*events: asyncio.Event) -> None:
+    """Return once one of ``events`` is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _tagged(line: str, index: int) -> str:
