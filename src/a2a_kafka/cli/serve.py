@@ -18,7 +18,8 @@ cores: this process supervises them (`a2a_kafka.cli.workers`), relays their outp
 prefixed ``[worker i]``, says ``serving`` once all of them do, forwards SIGTERM / Ctrl-C
 to them, and restarts a worker that dies after it served. Workers need the shared
 task state (not ``--state memory``) and ``--transport kafka`` (one HTTP port cannot be
-served by N processes); worker i (from 0) serves ``--metrics-port`` P on P+i.
+served by N processes); worker i (from 0) serves ``--metrics-port`` P on P+i. Each
+worker is one instance: beyond the request topic's partitions, workers wait idle.
 
 Every instance of an agent shares its task state (tasks, dedupe claims), so any
 instance answers every task operation and nothing runs twice: by default a SQLite
