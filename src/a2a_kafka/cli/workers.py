@@ -15,10 +15,10 @@ The children run in their own session: a Ctrl-C in the terminal reaches the supe
 only, which stops them with one SIGTERM each (a second signal to a draining ``serve``
 would kill it).
 
-- SIGTERM or SIGINT: SIGTERM to every child (each lets its in-flight requests finish);
-  once all have exited, the exit code is 0 when every child exited 0, else the first
-  non-zero code (a child killed by signal ``s`` counts as ``128 + s``). A second signal
-  kills the children (SIGKILL).
+- SIGTERM or SIGINT (said on stderr): SIGTERM to every child (each lets its in-flight
+  requests finish); once all have exited, the exit code is 0 when every child exited 0,
+  else the first non-zero code (a child killed by signal ``s`` counts as ``128 + s``).
+  A second signal kills the children (SIGKILL).
 - A child that exits before it ever reported ``serving`` (bad configuration, broker
   unreachable): the others are stopped as above, and the supervisor exits with that
   child's code; no restart, so a broken command line does not loop.
@@ -181,6 +181,11 @@ class _Supervisor:
 
     def _on_signal(self) -> None:
         self._signals += 1
+        if self._signals == 1:
+            said = "stopping the workers (their in-flight requests finish); again to kill them"
+        else:
+            said = "killing the workers"
+        print(said, file=sys.stderr, flush=True)
         self._stop(signal.SIGTERM if self._signals == 1 else signal.SIGKILL)
 
     def _stop(self, sig: signal.Signals) -> None:
