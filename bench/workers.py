@@ -3,15 +3,17 @@
 Serves `bench.agent.served` as a user serves an agent (``a2a-kafka serve
 bench.agent:served --app-dir <checkout> --workers N``, the default task state: a
 SQLite file of a fresh state folder), on the shared broker (``--bootstrap``, else
-``KAFKA_BOOTSTRAP_SERVERS``) under a fresh topic prefix, with four request partitions.
+``KAFKA_BOOTSTRAP_SERVERS``) under a fresh topic prefix, with four request partitions
+(``--state URL``: that task state instead, e.g. a PostgreSQL database).
 Closed-loop load of 1 KiB echo requests at ``--concurrency`` in flight comes from
 ``--load-processes`` `bench.loader` processes, started once and kept across rounds, so
 the client is not the bottleneck. Rounds alternate 1, 2, 1, 2 workers (ABAB); each
 cell is preceded by an unmeasured warm-up. Printed per cell and in sum: requests/s,
 CPU seconds per 1,000 requests of the server (the supervisor and its workers), the
 broker (when it runs on this machine) and the load processes, the busiest load
-process's cores, and the load average; then the ratio of 2 workers to 1 and the
-machine's bound on throughput (cores over CPU seconds per request, all roles).
+process's cores, how many cores the whole machine was busy, and the load average; then
+the ratio of 2 workers to 1 and the machine's bound on throughput (cores over CPU
+seconds per request, all roles).
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ def _cpu(process: psutil.Process | None) -> float:
             times = each.cpu_times()
             total += times.user + times.system
     return total
+
+
+def _busy_seconds() -> float:
+    """CPU seconds the whole machine spent not idle so far (every process, the kernel)."""
+    times = psutil.cpu_times()
+    busy = ("user", "nice", "system", "irq", "softirq")
+    return float(sum(getattr(times, name, 0.0) for name in busy))
 
 
 @dataclass
@@ -120,8 +129,9 @@ async def measure(
 ) -> dict[str, Any]:
     """A warm-up, then one measured cell against ``served``; its figures."""
     await cell(loaders, args.concurrency, WARM_UP_SECONDS)
-    server, brokered = _cpu(served.ps), _cpu(broker)
+    server, brokered, machine = _cpu(served.ps), _cpu(broker), _busy_seconds()
     answered, wall, parts = await cell(loaders, args.concurrency, args.seconds)
+    busy = (_busy_seconds() - machine) / wall
     cpu = {"server": _cpu(served.ps) - server, "client": sum(p["cpu_s"] for p in parts)}
     if broker is not None:  # the broker runs on this machine
         cpu["broker"] = _cpu(broker) - brokered
@@ -131,6 +141,7 @@ async def measure(
         "rate": answered / wall,
         "cpu_s": cpu,
         "busiest_client_cores": max(p["cpu_s"] / p["seconds"] for p in parts),
+        "machine_busy_cores": busy,
         "load_1m": os.getloadavg()[0],
     }
 
@@ -143,9 +154,11 @@ def _line(label: str, cells: list[dict[str, Any]]) -> str:
     rate = sum(c["rate"] for c in cells) / len(cells)
     per = ", ".join(f"{role} {_per_1000(cells, role):.2f}" for role in cells[0]["cpu_s"])
     busiest = max(c["busiest_client_cores"] for c in cells)
+    busy = sum(c["machine_busy_cores"] for c in cells) / len(cells)
     return (
         f"{label:<12} {rate:8.1f} req/s  CPU s/1000 req: {per};"
-        f" busiest client {busiest:.2f} cores; load {cells[-1]['load_1m']:.2f}"
+        f" busiest client {busiest:.2f} cores; machine busy {busy:.2f} of"
+        f" {os.cpu_count()} cores; load {cells[-1]['load_1m']:.2f}"
     )
 
 
@@ -189,6 +202,8 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         "A2A_KAFKA_STATE_DIR": state,
     }
     env.pop("A2A_KAFKA_STATE_URL", None)  # the default state: a SQLite file in `state`
+    if args.state:
+        env["A2A_KAFKA_STATE_URL"] = args.state
     broker = listening_process(int(args.bootstrap.split(",")[0].rsplit(":", 1)[1]))
     print(f"agent {agent}, topic prefix {prefix}, state in {state}; broker here: {bool(broker)}")
     print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
@@ -238,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     )
+    parser.add_argument("--state", help="the task state (default: a fresh SQLite file)")
     args = parser.parse_args(argv)
     cells = asyncio.run(run(args))
     for line in summary(cells):
