@@ -13,6 +13,7 @@ Run ``python -m bench`` (or ``a2a-kafka bench``) from a source checkout. Modules
     scenarios  one function per figure
     fanout     bytes read per caller instance as callers grow
     scale      throughput with more server instances of one agent
+    workers    throughput of ``a2a-kafka serve --workers 1`` against ``2``
     machine    what the run ran on
     checks     is a run complete: every request answered, every system measured
     report     docs/benchmarks.md (tables: its sections; plots: the PNG figures)

@@ -26,6 +26,8 @@ from a2a.types.a2a_pb2 import (
     TaskState,
 )
 
+from a2a_kafka.serving import AgentSpec, ServeContext
+
 
 class BenchAgent(AgentExecutor):
     """Does the least A2A work each scenario needs, identically for every transport."""
@@ -85,3 +87,13 @@ def bench_card(name: str, interfaces: list[AgentInterface] | None = None) -> Age
 def bench_handler(card: AgentCard, agent: BenchAgent) -> DefaultRequestHandler:
     """a2a's default request handler over ``agent`` and an in-memory task store."""
     return DefaultRequestHandler(agent, InMemoryTaskStore(), card)
+
+
+def served(context: ServeContext) -> AgentSpec:
+    """`BenchAgent` for ``a2a-kafka serve bench.agent:served --app-dir <checkout>``.
+
+    Over serve's task state (by default the SQLite file every process of the machine
+    shares), as a user's agent is served (`bench.workers`).
+    """
+    card = bench_card(context.name, list(context.interfaces))
+    return AgentSpec(context.request_handler(BenchAgent(), card), card)

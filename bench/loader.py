@@ -59,7 +59,13 @@ async def _orders() -> Any:
 async def _main(args: argparse.Namespace) -> None:
     tuning = Tuning.from_json(args.tuning)
     tuning.install()
-    config = tuning.apply(KafkaConfig(bootstrap_servers=args.bootstrap, partitions=args.partitions))
+    config = tuning.apply(
+        KafkaConfig(
+            bootstrap_servers=args.bootstrap,
+            partitions=args.partitions,
+            topic_prefix=args.topic_prefix,
+        )
+    )
     async with open_system(args.kind, config, args.name, args.port, tuning) as system:
         text = payload(1024)
         await sequential(lambda: system.send(text), WARM_UP)

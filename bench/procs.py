@@ -93,6 +93,7 @@ async def start_server(
     partitions: int = 4,
     timeout: float = 60.0,
     module: str = "bench.server",
+    topic_prefix: str = "",
 ) -> ServerProcess:
     """Start a server process (or, with ``module="bench.loader"``, a load process of ``kind``).
 
@@ -100,7 +101,7 @@ async def start_server(
     """
     args = [
         *(kind, "--name", name, "--bootstrap", bootstrap, "--partitions", str(partitions)),
-        *("--port", str(port), "--tuning", tuning.to_json()),
+        *("--port", str(port), "--tuning", tuning.to_json(), "--topic-prefix", topic_prefix),
     ]
     process = await _spawn(module, args, f"{kind} {module}", timeout)
     return ServerProcess(kind, process, psutil.Process(process.pid))
@@ -114,6 +115,7 @@ def child_arguments(parser: argparse.ArgumentParser, kinds: Sequence[str]) -> No
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--port", type=int, default=0, help="the HTTP server's port")
     parser.add_argument("--tuning", default=Tuning().to_json())
+    parser.add_argument("--topic-prefix", default="", help="`KafkaConfig.topic_prefix`")
 
 
 @dataclass

@@ -91,7 +91,13 @@ async def serve_floor(args: argparse.Namespace, config: KafkaConfig, tuning: Tun
 async def _main(args: argparse.Namespace) -> None:
     tuning = Tuning.from_json(args.tuning)
     tuning.install()
-    config = tuning.apply(KafkaConfig(bootstrap_servers=args.bootstrap, partitions=args.partitions))
+    config = tuning.apply(
+        KafkaConfig(
+            bootstrap_servers=args.bootstrap,
+            partitions=args.partitions,
+            topic_prefix=args.topic_prefix,
+        )
+    )
     if args.kind == "kafka":
         handled = await serve_kafka(args, config)
     elif args.kind == "http":

@@ -1,5 +1,6 @@
 """Two ``a2a-kafka serve data`` processes started as a user starts them (no options):
-every task operation works from another caller process, whichever instance gets it.
+every task operation works from another caller process, whichever instance gets it;
+the same with one ``a2a-kafka serve data --workers 2``.
 
 Also: two instances that do not share their state are reported (log and ``status``)
 within 10 s, and a task operation they cannot answer says why.
@@ -15,10 +16,11 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from a2a_kafka import KafkaConfig
@@ -59,13 +61,19 @@ class Server:
 
     async def stop(self) -> None:
         if self.process.returncode is None:
+            with contextlib.suppress(psutil.NoSuchProcess):  # the workers of --workers
+                for child in psutil.Process(self.process.pid).children():
+                    child.kill()
             self.process.kill()
             await self.process.wait()
         self._reader.cancel()
 
 
 @contextlib.asynccontextmanager
-async def serving(*envs: dict[str, str]) -> AsyncIterator[list[Server]]:
+async def serving(
+    *envs: dict[str, str], options: Sequence[str] = ()
+) -> AsyncIterator[list[Server]]:
+    """One ``a2a-kafka serve data OPTIONS`` process per environment, each serving."""
     servers: list[Server] = []
     try:
         for env in envs:
@@ -73,6 +81,7 @@ async def serving(*envs: dict[str, str]) -> AsyncIterator[list[Server]]:
                 *CLI,
                 "serve",
                 "data",
+                *options,
                 env=env,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -80,7 +89,7 @@ async def serving(*envs: dict[str, str]) -> AsyncIterator[list[Server]]:
             servers.append(Server(process))
             assert process.stdout is not None
             async with asyncio.timeout(180):
-                while b"serving" not in await process.stdout.readline():
+                while not (await process.stdout.readline()).startswith(b"serving"):
                     assert process.returncode is None, "".join(servers[-1].stderr)
         yield servers
     finally:
@@ -140,40 +149,55 @@ async def test_every_task_operation_works_from_any_instance(env: dict[str, str])
         Caller.start(env) as sender,
         Caller.start(env) as other,
     ):
-        for _ in range(ROUNDS):
-            # SendMessage, then GetTask from another caller process
-            done = await sender.call("send", text="테란 승률?")
-            assert done["state"] == "TASK_STATE_COMPLETED", done
-            got = await other.call("get", task=done["task"])
-            assert got == {**got, "task": done["task"], "state": "TASK_STATE_COMPLETED"}, got
+        await every_task_operation(sender, other, ROUNDS)
 
-            # CancelTask of a task waiting for input, from the other caller
-            asked = await sender.call("send", text="승률?")
-            assert asked["state"] == "TASK_STATE_INPUT_REQUIRED", asked
-            cancelled = await other.call("cancel", task=asked["task"])
-            assert cancelled.get("state") == "TASK_STATE_CANCELED", cancelled
-            again = await sender.call("get", task=asked["task"])
-            assert again.get("state") == "TASK_STATE_CANCELED", again
 
-            # SubscribeToTask from the other caller, while the sender continues
-            # the input-required task (multi-turn, keyed by its context)
-            asked = await sender.call("send", text="승률?")
-            assert asked["state"] == "TASK_STATE_INPUT_REQUIRED", asked
-            events = other.command("subscribe", task=asked["task"])
-            async with asyncio.timeout(90):
-                first = await events.get()
-            assert first.get("state") == "TASK_STATE_INPUT_REQUIRED", first
-            answer = await sender.call(
-                "send", text="저그", task=asked["task"], context=asked["context"]
-            )
-            assert answer["state"] == "TASK_STATE_COMPLETED", answer
-            assert answer["task"] == asked["task"]
-            seen = []
-            async with asyncio.timeout(90):
-                while "end" not in (item := await events.get()):
-                    assert "error" not in item, item
-                    seen.append(item["state"])
-            assert seen[-1] == "TASK_STATE_COMPLETED", seen
+async def test_every_task_operation_works_from_any_worker(env: dict[str, str]) -> None:
+    """The same from one ``serve data --workers 2`` (default state: the SQLite file)."""
+    async with (
+        serving(env, options=("--workers", "2")),
+        Caller.start(env) as sender,
+        Caller.start(env) as other,
+    ):
+        await every_task_operation(sender, other, ROUNDS // 5)
+
+
+async def every_task_operation(sender: Caller, other: Caller, rounds: int) -> None:
+    """Each task operation from ``other`` on the tasks of ``sender``, ``rounds`` times."""
+    for _ in range(rounds):
+        # SendMessage, then GetTask from another caller process
+        done = await sender.call("send", text="테란 승률?")
+        assert done["state"] == "TASK_STATE_COMPLETED", done
+        got = await other.call("get", task=done["task"])
+        assert got == {**got, "task": done["task"], "state": "TASK_STATE_COMPLETED"}, got
+
+        # CancelTask of a task waiting for input, from the other caller
+        asked = await sender.call("send", text="승률?")
+        assert asked["state"] == "TASK_STATE_INPUT_REQUIRED", asked
+        cancelled = await other.call("cancel", task=asked["task"])
+        assert cancelled.get("state") == "TASK_STATE_CANCELED", cancelled
+        again = await sender.call("get", task=asked["task"])
+        assert again.get("state") == "TASK_STATE_CANCELED", again
+
+        # SubscribeToTask from the other caller, while the sender continues
+        # the input-required task (multi-turn, keyed by its context)
+        asked = await sender.call("send", text="승률?")
+        assert asked["state"] == "TASK_STATE_INPUT_REQUIRED", asked
+        events = other.command("subscribe", task=asked["task"])
+        async with asyncio.timeout(90):
+            first = await events.get()
+        assert first.get("state") == "TASK_STATE_INPUT_REQUIRED", first
+        answer = await sender.call(
+            "send", text="저그", task=asked["task"], context=asked["context"]
+        )
+        assert answer["state"] == "TASK_STATE_COMPLETED", answer
+        assert answer["task"] == asked["task"]
+        seen = []
+        async with asyncio.timeout(90):
+            while "end" not in (item := await events.get()):
+                assert "error" not in item, item
+                seen.append(item["state"])
+        assert seen[-1] == "TASK_STATE_COMPLETED", seen
 
 
 async def test_instances_with_different_state_are_reported_and_say_why(

@@ -10,6 +10,8 @@ package through the `COMMANDS_GROUP` entry points) exposes::
 where ``run(args)`` returns an exit code, or is ``async`` and returns one. A
 command whose defaults set ``passes_arguments_on=True`` gets the arguments its
 parser does not know as ``args.extra`` (``bench`` hands them to its own parser).
+Every handler gets the whole command line, after ``a2a-kafka``, as ``args.argv``
+(``serve --workers`` runs it again in each worker).
 Handlers raise `A2AKafkaError` for failures the user can fix; `main` prints
 those as ``error: ...`` and exits 1. A module is imported only when its command
 runs (or for ``--help``), so it imports its heavy dependencies (a2a, aiokafka)

@@ -108,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and not getattr(args, "passes_arguments_on", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # serve --workers re-runs it
     import asyncio  # after parsing: --help and --version need neither asyncio nor a2a
     import inspect
 

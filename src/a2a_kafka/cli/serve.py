@@ -12,6 +12,15 @@ before the process leaves its group. HTTP needs the extra ``a2a-kafka[http]``.
 ``--max-in-flight N`` bounds the requests each agent runs at once in this process
 (default 64): beyond, fetching pauses until one finishes.
 
+``--workers N`` (like uvicorn's) runs N processes of the same command on this machine,
+each a member of every served agent's consumer group, so one machine uses all its
+cores: this process supervises them (`a2a_kafka.cli.workers`), relays their output
+prefixed ``[worker i]``, says ``serving`` once all of them do, forwards SIGTERM / Ctrl-C
+to them, and restarts a worker that dies after it served. Workers need the shared
+task state (not ``--state memory``) and ``--transport kafka`` (one HTTP port cannot be
+served by N processes); worker i (from 0) serves ``--metrics-port`` P on P+i. Each
+worker is one instance: beyond the request topic's partitions, workers wait idle.
+
 Every instance of an agent shares its task state (tasks, dedupe claims), so any
 instance answers every task operation and nothing runs twice: by default a SQLite
 file in the agent's state folder, which every process on this machine shares;
@@ -33,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -86,7 +96,8 @@ def register(subparsers: Subparsers) -> None:
         "--metrics-port",
         type=int,
         metavar="PORT",
-        help="serve Prometheus metrics on PORT (/metrics; needs the telemetry extra)",
+        help="serve Prometheus metrics on PORT (/metrics; needs the telemetry extra); with "
+        "--workers N, worker i (from 0) serves PORT+i",
     )
     parser.add_argument("--metrics-host", default="0.0.0.0", help="interface of --metrics-port")
     parser.add_argument(
@@ -105,10 +116,32 @@ def register(subparsers: Subparsers) -> None:
         f"in the state folder, shared by the processes of this machine); {MEMORY}: this "
         "process's memory (one instance per agent; needs no extra)",
     )
+    parser.add_argument(
+        "--workers",
+        type=_at_least_one,
+        default=1,
+        metavar="N",
+        help="run N worker processes of this command on this machine, all in the agents' "
+        "consumer groups (default: 1, this process; needs --transport kafka and the shared "
+        "state)",
+    )
     parser.set_defaults(handler=_serve)
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse ``type``: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
 async def _serve(args: argparse.Namespace) -> int:
+    if args.workers > 1:
+        return await _supervise(args)
     from a2a_kafka.auth import AuthPolicy
     from a2a_kafka.auth.cards import signer_from_env
     from a2a_kafka.errors import ConfigurationError
@@ -145,6 +178,43 @@ async def _serve(args: argparse.Namespace) -> int:
             services.append(_metrics(args, config, services))
         await serve_until_signal(services, on_started=_say_serving)
     return 0
+
+
+async def _supervise(args: argparse.Namespace) -> int:
+    """``--workers N``: N processes of this command line with ``--workers 1``."""
+    from a2a_kafka.cli.workers import supervise
+
+    if (conflict := _workers_conflict(args)) is not None:
+        print(f"error: --workers {args.workers}: {conflict}", file=sys.stderr)
+        return 2
+    words = list(args.argv)
+    end = words.index("--") if "--" in words else len(words)  # options go before a "--"
+
+    def command(worker: int) -> list[str]:
+        options = ["--workers", "1"]  # the last occurrence of an option wins
+        if args.metrics_port is not None:
+            options += ["--metrics-port", str(args.metrics_port + worker)]
+        return [sys.executable, "-m", "a2a_kafka.cli.main", *words[:end], *options, *words[end:]]
+
+    return await supervise([command(worker) for worker in range(args.workers)])
+
+
+def _workers_conflict(args: argparse.Namespace) -> str | None:
+    """Why N worker processes cannot serve ``args``, and what to use instead (or None)."""
+    if args.transport != "kafka":
+        return (
+            f"--transport {args.transport} serves HTTP on one port, which N processes cannot "
+            "share; use --transport kafka with --workers, or one `serve --transport "
+            f"{args.transport}` process per port behind a load balancer"
+        )
+    if (args.state or os.environ.get(STATE_URL_ENV)) == MEMORY:
+        return (
+            f"with --state {MEMORY} each worker would keep its own tasks, and task operations "
+            "(get, cancel, resubscribe) would fail on the other workers; use the default "
+            "state (a SQLite file every process of this machine shares) or --state "
+            "postgresql://..., or serve with --workers 1"
+        )
+    return None
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,225 @@
+"""``a2a-kafka serve --workers N``: N worker processes of one command, supervised.
+
+`supervise` runs each command of ``commands`` (worker ``i`` runs ``commands[i]``) as a
+child process with this process's environment, and relays every line the children
+print, prefixed ``[worker i] `` (a stderr line that is a JSON object, as with
+``--log-format json``, gets a ``"worker": i`` field instead, so it stays JSON). A child
+reports it serves by printing a line that starts with ``serving`` (``serve --workers 1``
+does); once every child has, the supervisor prints its own ``serving with N workers; ...``
+line, the only line of its output that starts with ``serving``. Each start of a child
+prints ``[worker i] pid P``. Worker 0 starts first, the others once it serves, so what
+a first start creates (the task state's tables, topics, an agent's data files) is
+created by one process, not raced for by N.
+
+The children run in their own session: a Ctrl-C in the terminal reaches the supervisor
+only, which stops them with one SIGTERM each (a second signal to a draining ``serve``
+would kill it).
+
+- SIGTERM or SIGINT (said on stderr): SIGTERM to every child (each lets its in-flight
+  requests finish); once all have exited, the exit code is 0 when every child exited 0,
+  else the first non-zero code (a child killed by signal ``s`` counts as ``128 + s``).
+  A second signal kills the children (SIGKILL).
+- A child that exits before it ever reported ``serving`` (bad configuration, broker
+  unreachable): the others are stopped as above, and the supervisor exits with that
+  child's code; no restart, so a broken command line does not loop.
+- A child that exits by itself after it served (killed, out of memory, its consumer
+  failed): restarted after a backoff of 1 s, doubling up to 30 s, back to 1 s once a
+  child has served for 60 s; each restart is logged on stderr with the exit code. The
+  other workers keep serving meanwhile.
+
+If the supervisor itself is killed with SIGKILL, its children are not stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+FIRST_DELAY = 1.0
+"""Seconds before the first restart of a worker that died."""
+MAX_DELAY = 30.0
+"""The longest wait before a restart (the delay doubles from `FIRST_DELAY`)."""
+RESET_AFTER = 60.0
+"""A worker that served this long before it died is restarted after `FIRST_DELAY` again."""
+LINE_LIMIT = 1 << 20
+"""The longest line relayed from a child; longer lines are dropped (and said so)."""
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+async def supervise(commands: Sequence[Sequence[str]]) -> int:
+    """Run ``commands`` as supervised workers until a signal; the exit code (see above)."""
+    return await _Supervisor(commands).run()
+
+
+class _Worker:
+    """One worker slot: the child process running ``command`` now, restarted as needed."""
+
+    def __init__(self, index: int, command: Sequence[str], stopping: asyncio.Event) -> None:
+        self.index = index
+        self.command = list(command)
+        self.stopping = stopping
+        self.process: asyncio.subprocess.Process | None = None
+        self.served = asyncio.Event()
+        """Set once any process of this slot reported ``serving``."""
+        self._serving_since: float | None = None
+
+    async def run(self) -> int:
+        """Run (and restart) the child until stopped or it fails before serving; its code."""
+        delay = FIRST_DELAY
+        while True:
+            code = await self._run_once()
+            if self.stopping.is_set() or not self.served.is_set():
+                return code
+            if self._serving_since is not None and self._served_for() >= RESET_AFTER:
+                delay = FIRST_DELAY
+            pid = self.process.pid if self.process is not None else "?"
+            said = f"pid {pid} exited with {_described(code)}; restarting in {delay:g} s"
+            self._say(said, sys.stderr)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.stopping.wait()
+                return code
+            delay = min(delay * 2, MAX_DELAY)
+
+    def signal(self, sig: signal.Signals) -> None:
+        """Send ``sig`` to the running child, if any."""
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(sig)
+
+    async def _run_once(self) -> int:
+        self._serving_since = None
+        process = await asyncio.create_subprocess_exec(
+            *self.command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=LINE_LIMIT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # signals come from the supervisor only
+        )
+        self.process = process
+        if self.stopping.is_set():  # stopped while it was starting
+            self.signal(signal.SIGTERM)
+        self._say(f"pid {process.pid}", sys.stdout)
+        assert process.stdout is not None
+        assert process.stderr is not None
+        await asyncio.gather(
+            self._relay(process.stdout, sys.stdout), self._relay(process.stderr, sys.stderr)
+        )
+        return await process.wait()
+
+    async def _relay(self, stream: asyncio.StreamReader, out: TextIO) -> None:
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:  # longer than LINE_LIMIT: asyncio dropped it
+                self._say(f"(a line longer than {LINE_LIMIT} bytes was dropped)", out)
+                continue
+            if not raw:
+                return
+            line = raw.decode(errors="replace").rstrip("\n")
+            self._say(line, out)
+            if out is sys.stdout and line.startswith("serving"):
+                self._serving_since = time.monotonic()
+                self.served.set()
+
+    def _served_for(self) -> float:
+        assert self._serving_since is not None
+        return time.monotonic() - self._serving_since
+
+    def _say(self, line: str, out: TextIO) -> None:
+        out.write(f"{_tagged(line, self.index)}\n")
+        out.flush()
+
+
+class _Supervisor:
+    def __init__(self, commands: Sequence[Sequence[str]]) -> None:
+        self.stopping = asyncio.Event()
+        self.workers = [_Worker(i, command, self.stopping) for i, command in enumerate(commands)]
+        self.codes: list[int] = []
+        """Exit codes of the workers, in the order they finished."""
+        self._signals = 0
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in SIGNALS:
+            loop.add_signal_handler(sig, self._on_signal)
+        announcer = asyncio.create_task(self._announce())
+        try:
+            await asyncio.gather(*(self._watch(worker) for worker in self.workers))
+        finally:
+            announcer.cancel()
+            for sig in SIGNALS:
+                loop.remove_signal_handler(sig)
+        return next((code for code in self.codes if code), 0)
+
+    async def _watch(self, worker: _Worker) -> None:
+        if worker.index:  # after worker 0 served: it made what a first start makes
+            await _either(self.workers[0].served, self.stopping)
+            if self.stopping.is_set():
+                return
+        code = _exit_code(await worker.run())
+        self.codes.append(code)
+        if not self.stopping.is_set():  # it exited before it ever served
+            self._stop(signal.SIGTERM)
+
+    async def _announce(self) -> None:
+        await asyncio.gather(*(worker.served.wait() for worker in self.workers))
+        print(
+            f"serving with {len(self.workers)} workers; stop with Ctrl-C or SIGTERM "
+            "(in-flight requests finish first)",
+            flush=True,
+        )
+
+    def _on_signal(self) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            said = "stopping the workers (their in-flight requests finish); again to kill them"
+        else:
+            said = "killing the workers"
+        print(said, file=sys.stderr, flush=True)
+        self._stop(signal.SIGTERM if self._signals == 1 else signal.SIGKILL)
+
+    def _stop(self, sig: signal.Signals) -> None:
+        self.stopping.set()
+        for worker in self.workers:
+            worker.signal(sig)
+
+
+async def _either(*events: asyncio.Event) -> None:
+    """Return once one of ``events`` is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def _tagged(line: str, index: int) -> str:
+    """``line`` of worker ``index`` as relayed: a JSON object gets a field, else a prefix."""
+    if line.startswith("{"):
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if isinstance(record, dict):
+                return json.dumps({**record, "worker": index})
+    return f"[worker {index}] {line}"
+
+
+def _exit_code(returncode: int) -> int:
+    """A child's return code as a shell reports it (killed by signal ``s``: ``128 + s``)."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _described(returncode: int) -> str:
+    if returncode < 0:
+        return f"code {_exit_code(returncode)} (killed by {signal.Signals(-returncode).name})"
+    return f"code {returncode}"
