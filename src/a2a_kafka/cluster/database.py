@@ -105,8 +105,11 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str | None = None, **options: Any) -> AsyncEngine:
     """An async engine for ``url`` (see `database_url`), tuned for several writers.
 
-    SQLite files get write-ahead logging and a 30 s busy timeout, so that
-    several processes on one machine can share them; their folder is created.
+    SQLite files get write-ahead logging and wait up to 30 s for another
+    process's lock, so that several processes on one machine can share them; their
+    folder is created. Their calls run on the event loop's thread, not aiosqlite's
+    worker thread (`a2a_kafka.cluster.sqlite_inline`: a tenth of the CPU per
+    transaction; a lock is waited for without blocking the loop).
     Commits do not wait for the disk (``synchronous=NORMAL``, safe with WAL):
     a killed process loses nothing committed, a power cut may lose the last
     commits but never corrupts the file.
@@ -116,9 +119,14 @@ def create_engine(url: str | None = None, **options: Any) -> AsyncEngine:
     try:
         if is_sqlite(resolved):
             path = resolved.split(":///", 1)[1] if ":///" in resolved else ""
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_async_engine(resolved, connect_args={"timeout": 30}, **options)
+            if not path or path == ":memory:":
+                return create_async_engine(resolved, **options)
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            from a2a_kafka.cluster.sqlite_inline import connector
+
+            engine = create_async_engine(
+                resolved, async_creator=connector(path), pool_size=1, max_overflow=0, **options
+            )
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             return engine
         return create_async_engine(
@@ -136,5 +144,5 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=0")  # waits are `sqlite_inline`'s, off the loop
     cursor.close()

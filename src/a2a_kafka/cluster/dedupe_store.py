@@ -69,6 +69,7 @@ class DatabaseDedupeStore:
         self.ttl = ttl
         self.lease = lease
         self.table = dedupe_table(table_name)
+        self._sql = _Statements(self.table)
 
     async def start(self) -> None:
         """Create the claims table if missing; `StateError` when the database fails."""
@@ -109,7 +110,7 @@ class DatabaseDedupeStore:
         }
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(sa.insert(self.table).values(**row))
+                await conn.execute(self._sql.insert, row)
         except IntegrityError:
             return False
         return True
@@ -122,12 +123,8 @@ class DatabaseDedupeStore:
             )
 
     async def look(self, key: MessageKey) -> Claim:
-        t = self.table
-        query = sa.select(
-            t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until, t.c.context_id
-        )
         async with self.engine.connect() as conn:
-            row = (await conn.execute(query.where(t.c.key == key.digest))).first()
+            row = (await conn.execute(self._sql.look, {"b_key": key.digest})).first()
         if row is None:
             return Claim("new")
         state, owner, outcome, task_id = str(row[0]), str(row[1]), row[2], row[3]
@@ -141,26 +138,23 @@ class DatabaseDedupeStore:
     async def note_task(
         self, key: MessageKey, owner: str, task_id: str, context_id: str = ""
     ) -> bool:
-        t = self.table
+        values = {"b_key": key.digest, "b_owner": owner, "b_task": task_id, "b_context": context_id}
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                sa.update(t)
-                .where(t.c.key == key.digest, t.c.owner == owner, t.c.state == "running")
-                .values(task_id=task_id, context_id=context_id)
-            )
+            result = await conn.execute(self._sql.note_task, values)
         return bool(result.rowcount)
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
-        t = self.table
-        where = [t.c.key == key.digest, t.c.state == "running"]
-        if owner is None:
-            where.append(t.c.lease_until < time.time())
-        else:
-            where.append(t.c.owner == owner)
+        if owner is None:  # an abandoned claim: whoever decides first
+            t = self.table
+            where = [t.c.key == key.digest, t.c.state == "running", t.c.lease_until < time.time()]
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    sa.update(t).where(*where).values(state="done", outcome=json.dumps(outcome))
+                )
+            return bool(result.rowcount)
+        values = {"b_key": key.digest, "b_owner": owner, "b_outcome": json.dumps(outcome)}
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                sa.update(t).where(*where).values(state="done", outcome=json.dumps(outcome))
-            )
+            result = await conn.execute(self._sql.complete, values)
         return bool(result.rowcount)
 
     async def heartbeat(self, owner: str) -> None:
@@ -225,6 +219,30 @@ class DatabaseDedupeStore:
 
     async def aclose(self) -> None:
         return None
+
+
+class _Statements:
+    """The statements of a request's claim, built once (building one per call cost more
+    than running it): their values are bound by name at each execution."""
+
+    def __init__(self, t: sa.Table) -> None:
+        self.insert = sa.insert(t)
+        self.look = sa.select(
+            t.c.state, t.c.owner, t.c.outcome, t.c.task_id, t.c.lease_until, t.c.context_id
+        ).where(t.c.key == sa.bindparam("b_key"))
+        mine = (
+            t.c.key == sa.bindparam("b_key"),
+            t.c.owner == sa.bindparam("b_owner"),
+            t.c.state == "running",
+        )
+        self.note_task = (
+            sa.update(t)
+            .where(*mine)
+            .values(task_id=sa.bindparam("b_task"), context_id=sa.bindparam("b_context"))
+        )
+        self.complete = (
+            sa.update(t).where(*mine).values(state="done", outcome=sa.bindparam("b_outcome"))
+        )
 
 
 _identity = sa.Table(
