@@ -59,6 +59,9 @@ class Plan:
     new_callers: int
     """New callers whose first call is timed against their warm ones (`bench.first_call`)."""
 
+    workers_rounds: int
+    """Rounds of ``a2a-kafka serve --workers`` 1 then 2 (`bench.workers`); 0: none."""
+
     turns: int
     """Turns of one conversation."""
 
@@ -81,6 +84,7 @@ FULL = Plan(
     conversations=50,
     turns=10,
     new_callers=10,
+    workers_rounds=2,
 )
 
 QUICK = Plan(
@@ -101,6 +105,7 @@ QUICK = Plan(
     conversations=2,
     turns=10,
     new_callers=2,
+    workers_rounds=0,
 )
 
 FOCUS = Plan(
@@ -121,6 +126,7 @@ FOCUS = Plan(
     conversations=20,
     turns=10,
     new_callers=5,
+    workers_rounds=1,
 )
 """The figures the targets are about, for trying a change (about a minute)."""
 

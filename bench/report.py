@@ -12,6 +12,7 @@ from bench.tables import (
     conversation_section,
     cpu_section,
     fanout_section,
+    first_call_section,
     gateway_section,
     http_reference_section,
     machine_section,
@@ -22,6 +23,7 @@ from bench.tables import (
     table,
     targets,
     throughput_section,
+    workers_section,
 )
 
 
@@ -144,6 +146,23 @@ def render(results: dict[str, Any], figures: dict[str, str], source: str) -> str
         scale_section(s),
         "",
         f"The added instances handled {s['scale_out'].get('extra_instances_handled')} requests.",
+        "",
+        f"## `a2a-kafka serve --workers`: 1 and 2 workers (1 KiB, {level} in flight)",
+        "",
+        "`python -m bench.workers`'s cells: the bench agent served as a user serves an agent "
+        "(`a2a-kafka serve bench.agent:served --workers N`, the default SQLite task state), "
+        "1, 2, 1, 2 workers, load from two load processes; means over the rounds. On this "
+        "machine the broker and the load processes share the two cores with the workers.",
+        "",
+        workers_section(s),
+        "",
+        "## A new caller's first call",
+        "",
+        "Per new caller, in turn (`bench/first_call.py`): a new `KafkaClients`, "
+        "`connect(agent)` (the registry read, with the reply route set up meanwhile), then six "
+        "blocking 1 KiB sends: the first against the median of the next five.",
+        "",
+        first_call_section(s),
         "",
         f"## A conversation of {s['conversation']['kafka']['turns']} turns, end to end",
         "",

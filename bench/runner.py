@@ -29,6 +29,7 @@ from bench.procs import LoadProcess, ServerProcess, listening_process, start_ser
 from bench.scale import scale_out
 from bench.systems import System, floor_system, http_system, kafka_system
 from bench.tuning import Tuning
+from bench.workers import scenario as workers_scenario
 
 SYSTEMS = ("kafka", "http", "floor")
 
@@ -93,7 +94,22 @@ async def _measure(
         ),
         "scale_out": await scale_out(bench, start_kafka),
         "first_call": await first_calls(config, agent, plan.new_callers, bench.say),
+        **(await _workers(bench, config)),
     }
+
+
+async def _workers(bench: scenarios.Run, config: KafkaConfig) -> dict[str, Any]:
+    """``serve --workers`` 1 against 2 (`bench.workers`), when the plan has rounds of it."""
+    plan = bench.plan
+    if not plan.workers_rounds:
+        return {}
+    bench.say(f"serve --workers 1 and 2, {plan.workers_rounds} round(s) (bench.workers)")
+    found = await workers_scenario(
+        config.bootstrap_servers, plan.workers_rounds, plan.throughput_seconds, plan.cpu_concurrency
+    )
+    for line in found["summary"]:
+        bench.say(line)
+    return {"workers": found}
 
 
 async def run(

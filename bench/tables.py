@@ -398,6 +398,46 @@ def scale_section(s: dict[str, Any]) -> str:
     return table(["server instances", "req/s", "p50 ms", "p99 ms", "server CPU s / 1,000"], rows)
 
 
+def first_call_section(s: dict[str, Any]) -> str:
+    found = s.get("first_call")
+    if not found:
+        return "Not measured in this run."
+    names = {"connect_ms": "connect", "first_ms": "first call", "warm_ms": "warm call"}
+    rows = [[label, ms(found[key]["p50"]), ms(found[key]["max"])] for key, label in names.items()]
+    extra = found["first_minus_warm_ms"]
+    rows.append(["**first minus warm**", ms(extra["p50"]), ms(extra["max"])])
+    return table(["per new caller", "p50 ms", "max ms"], rows)
+
+
+def workers_section(s: dict[str, Any]) -> str:
+    found = s.get("workers")
+    if not found:
+        return "Not measured in this run."
+    rows = []
+    for n in ("1", "2"):
+        cell = found[n]
+        per = cell["cpu_s_per_1000"]
+        rows.append(
+            [
+                n,
+                f"{cell['requests_per_s']:.0f}",
+                f"{per['server']:.2f}",
+                f"{per.get('broker', 0.0):.2f}" if "broker" in per else "–",
+                f"{per['client']:.2f}",
+                f"{cell['machine_busy_cores']:.2f}",
+            ]
+        )
+    header = [
+        "workers",
+        "req/s",
+        "server s / 1,000",
+        "broker s / 1,000",
+        "load processes s / 1,000",
+        "machine busy, cores",
+    ]
+    return table(header, rows) + "\n\n" + "\n".join(f"    {line}" for line in found["summary"])
+
+
 def conversation_section(s: dict[str, Any]) -> str:
     rows = []
     for name in NAMES:

@@ -231,6 +231,32 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     return cells
 
 
+async def scenario(bootstrap: str, rounds: int, seconds: float, concurrency: int) -> dict[str, Any]:
+    """`a2a-kafka bench`'s figure: 1 and 2 workers in ``rounds`` ABAB rounds of ``seconds``.
+
+    Per worker count: mean requests/s and CPU seconds per 1,000 requests by role; the
+    closing lines of `summary` as printed.
+    """
+    args = argparse.Namespace(
+        bootstrap=bootstrap,
+        rounds=rounds,
+        seconds=seconds,
+        concurrency=concurrency,
+        load_processes=2,
+        state=None,
+    )
+    cells = await run(args)
+    found: dict[str, Any] = {"concurrency": concurrency, "summary": summary(cells)}
+    for n in (1, 2):
+        mine = [c for c in cells if c["workers"] == n]
+        found[str(n)] = {
+            "requests_per_s": sum(c["rate"] for c in mine) / len(mine),
+            "cpu_s_per_1000": {role: _per_1000(mine, role) for role in mine[0]["cpu_s"]},
+            "machine_busy_cores": sum(c["machine_busy_cores"] for c in mine) / len(mine),
+        }
+    return found
+
+
 def _loader(agent: str, bootstrap: str, prefix: str) -> Awaitable[ServerProcess]:
     return start_server(
         "kafka",
