@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
+from collections.abc import Sequence
 
 import psutil
+import pytest
+
+from a2a_kafka.cli import main, workers
 
 CHILD = """
 import signal, sys
@@ -27,16 +32,31 @@ while True:
 """A worker: serves until SIGTERM, then exits with ``argv[1]`` (``stubborn``: ignores it)."""
 
 
+NAMED_SERVING = """
+import sys
+print("serving_agent kafka://127.0.0.1:9092/serving_agent", flush=True)
+print("error: metrics port 0.0.0.0:9464: [Errno 98] Address already in use", file=sys.stderr)
+sys.exit(1)
+"""
+"""A worker whose agent is called ``serving_agent`` and that fails before it serves."""
+
+
 def supervisor(*behaviours: str) -> list[str]:
-    commands = [[sys.executable, "-c", CHILD, behaviour] for behaviour in behaviours]
+    commands = [
+        [sys.executable, "-c", NAMED_SERVING] if behaviour == "named" else
+        [sys.executable, "-c", CHILD, behaviour]
+        for behaviour in behaviours
+    ]  # fmt: skip
     run = "import asyncio, sys; from a2a_kafka.cli.workers import supervise; "
     return [sys.executable, "-c", f"{run}sys.exit(asyncio.run(supervise({commands!r})))"]
 
 
-async def started(*behaviours: str) -> tuple[asyncio.subprocess.Process, list[str]]:
+async def started(
+    *behaviours: str, stderr: int = asyncio.subprocess.PIPE
+) -> tuple[asyncio.subprocess.Process, list[str]]:
     """The supervisor of ``behaviours``, once it said ``serving``; its stdout lines so far."""
     process = await asyncio.create_subprocess_exec(
-        *supervisor(*behaviours), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *supervisor(*behaviours), stdout=asyncio.subprocess.PIPE, stderr=stderr
     )
     assert process.stdout is not None
     lines: list[str] = []
@@ -82,3 +102,64 @@ async def test_a_second_signal_kills_workers_that_do_not_stop() -> None:
                 child.kill()
     assert process.returncode == 128 + signal.SIGKILL
     assert not [child for child in children if child.is_running()]
+
+
+async def test_a_hang_up_stops_every_worker_as_sigterm_does() -> None:
+    process, _ = await started("0", "0")
+    children = psutil.Process(process.pid).children()
+    process.send_signal(signal.SIGHUP)  # the terminal or SSH session closed
+    async with asyncio.timeout(60):
+        await process.communicate()
+    assert process.returncode == 0
+    assert not [child for child in children if child.is_running()]
+
+
+async def test_sigterm_stops_the_workers_when_stderr_is_gone() -> None:
+    """A closed pipe (the log reader went away) must not make the supervisor deaf."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        process, _ = await started("0", stderr=writer)
+    finally:
+        os.close(writer)
+    children = psutil.Process(process.pid).children()
+    process.terminate()
+    async with asyncio.timeout(60):
+        await process.communicate()
+    assert process.returncode == 0
+    assert not [child for child in children if child.is_running()]
+
+
+async def test_a_line_naming_an_agent_serving_is_not_the_serving_line() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *supervisor("named", "0"), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    async with asyncio.timeout(60):
+        out, err = await process.communicate()
+    assert process.returncode == 1  # failed before it served: stopped, not restarted
+    assert b"restarting" not in err
+    assert not [line for line in out.splitlines() if line.startswith(b"serving")]
+
+
+@pytest.mark.parametrize(
+    ("words", "ports"),
+    [
+        (["--metrics-port", "9000"], [9000, 9001]),
+        (["--metrics-port=9000"], [9000, 9001]),
+        (["--metrics-port", "0"], [0, 0]),  # each its own free port, not port 1
+    ],
+)
+def test_each_worker_gets_its_metrics_port(
+    monkeypatch: pytest.MonkeyPatch, words: list[str], ports: list[int]
+) -> None:
+    commands: list[Sequence[str]] = []
+
+    async def supervise(given: Sequence[Sequence[str]]) -> int:
+        commands.extend(given)
+        return 0
+
+    monkeypatch.setattr(workers, "supervise", supervise)
+    assert main.main(["serve", "app:agent", "--workers=2", *words]) == 0
+    for command, port in zip(commands, ports, strict=True):
+        given = main.build_parser(command[3:]).parse_args(command[3:])
+        assert (given.workers, given.metrics_port, given.agents) == (1, port, ["app:agent"])

@@ -4,19 +4,23 @@
 child process with this process's environment, and relays every line the children
 print, prefixed ``[worker i] `` (a stderr line that is a JSON object, as with
 ``--log-format json``, gets a ``"worker": i`` field instead, so it stays JSON). A child
-reports it serves by printing a line that starts with ``serving`` (``serve --workers 1``
-does); once every child has, the supervisor prints its own ``serving with N workers; ...``
-line, the only line of its output that starts with ``serving``. Each start of a child
+reports it serves by printing a line that starts with `READY` (``serve --workers 1``
+does; the lines naming its agent, which may be called ``serving...``, do not); once
+every child has, the supervisor prints its own ``serving with N workers; ...`` line,
+the only line of its output that starts with ``serving``. Each start of a child
 prints ``[worker i] pid P``. Worker 0 starts first, the others once it serves, so what
 a first start creates (the task state's tables, topics, an agent's data files) is
 created by one process, not raced for by N.
 
 The children run in their own session: a Ctrl-C in the terminal reaches the supervisor
 only, which stops them with one SIGTERM each (a second signal to a draining ``serve``
-would kill it).
+would kill it). A hang-up (SIGHUP: the terminal or SSH session closed) stops them the
+same way, as it would stop one ``serve`` (unless ignored, as under ``nohup``). Output
+the supervisor cannot write (its terminal or pipe gone) is dropped; the workers keep
+serving.
 
-- SIGTERM or SIGINT (said on stderr): SIGTERM to every child (each lets its in-flight
-  requests finish); once all have exited, the exit code is 0 when every child exited 0,
+- SIGTERM, SIGINT or SIGHUP (said on stderr): SIGTERM to every child (each lets its
+  in-flight requests finish); once all have exited, the exit code is 0 when every child exited 0,
   else the first non-zero code (a child killed by signal ``s`` counts as ``128 + s``).
   A second signal kills the children (SIGKILL).
 - A child that exits before it ever reported ``serving`` (bad configuration, broker
@@ -50,7 +54,9 @@ RESET_AFTER = 60.0
 """A worker that served this long before it died is restarted after `FIRST_DELAY` again."""
 LINE_LIMIT = 1 << 20
 """The longest line relayed from a child; longer lines are dropped (and said so)."""
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
+SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+READY = "serving;"
+"""How the line of a child that serves starts (``serving; stop with ...``)."""
 
 
 async def supervise(commands: Sequence[Sequence[str]]) -> int:
@@ -127,7 +133,7 @@ class _Worker:
                 return
             line = raw.decode(errors="replace").rstrip("\n")
             self._say(line, out)
-            if out is sys.stdout and line.startswith("serving"):
+            if out is sys.stdout and line.startswith(READY):
                 self._serving_since = time.monotonic()
                 self.served.set()
 
@@ -136,8 +142,7 @@ class _Worker:
         return time.monotonic() - self._serving_since
 
     def _say(self, line: str, out: TextIO) -> None:
-        out.write(f"{_tagged(line, self.index)}\n")
-        out.flush()
+        _write(out, _tagged(line, self.index))
 
 
 class _Supervisor:
@@ -150,14 +155,17 @@ class _Supervisor:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
-        for sig in SIGNALS:
+        # one ignored when this started stays ignored (nohup's SIGHUP), as in the workers
+        handled = [sig for sig in SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN]
+        for sig in handled:
             loop.add_signal_handler(sig, self._on_signal)
         announcer = asyncio.create_task(self._announce())
         try:
             await asyncio.gather(*(self._watch(worker) for worker in self.workers))
         finally:
+            self._stop(signal.SIGTERM)  # none left serving unwatched if this failed
             announcer.cancel()
-            for sig in SIGNALS:
+            for sig in handled:
                 loop.remove_signal_handler(sig)
         return next((code for code in self.codes if code), 0)
 
@@ -173,10 +181,10 @@ class _Supervisor:
 
     async def _announce(self) -> None:
         await asyncio.gather(*(worker.served.wait() for worker in self.workers))
-        print(
+        _write(
+            sys.stdout,
             f"serving with {len(self.workers)} workers; stop with Ctrl-C or SIGTERM "
             "(in-flight requests finish first)",
-            flush=True,
         )
 
     def _on_signal(self) -> None:
@@ -185,7 +193,7 @@ class _Supervisor:
             said = "stopping the workers (their in-flight requests finish); again to kill them"
         else:
             said = "killing the workers"
-        print(said, file=sys.stderr, flush=True)
+        _write(sys.stderr, said)
         self._stop(signal.SIGTERM if self._signals == 1 else signal.SIGKILL)
 
     def _stop(self, sig: signal.Signals) -> None:
@@ -202,6 +210,13 @@ async def _either(*events: asyncio.Event) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def _write(out: TextIO, line: str) -> None:
+    """Write ``line`` to ``out`` now; dropped when ``out`` is gone (a closed pipe or tty)."""
+    with contextlib.suppress(OSError):
+        out.write(f"{line}\n")
+        out.flush()
 
 
 def _tagged(line: str, index: int) -> str:
