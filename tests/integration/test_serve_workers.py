@@ -215,3 +215,22 @@ async def test_workers_that_cannot_start_stop_the_supervisor(
     assert [line for line in said if "error: cannot import 'no_such_module'" in line], said
     assert not [line for line in said if "restarting" in line], said
     assert not [line for line in out.decode().splitlines() if line.startswith("serving")]
+
+
+async def test_workers_import_what_the_supervisor_imports(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The current directory does not shadow a module for the workers only."""
+    (tmp_path / "selectors.py").write_text("raise ImportError('shadowed by the cwd')\n")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-P", "-m", "a2a_kafka.cli.main",  # as `a2a-kafka` runs
+        "serve", "quickstart:shouter", "--app-dir", str(EXAMPLES), "--workers", "2",
+        env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    async with asyncio.timeout(120):
+        while not (line := await process.stdout.readline()).startswith(b"serving with 2"):
+            assert line, (await process.communicate())[1].decode()
+        process.terminate()
+        await process.communicate()
+    assert process.returncode == 0

@@ -195,7 +195,9 @@ async def _supervise(args: argparse.Namespace) -> int:
         options = ["--workers", "1"]  # the last occurrence of an option wins
         if args.metrics_port:  # 0, any free port, stays 0
             options += ["--metrics-port", str(args.metrics_port + worker)]
-        return [sys.executable, "-m", "a2a_kafka.cli.main", *words[:end], *options, *words[end:]]
+        # -P: the current directory is not put first on sys.path (as in `a2a-kafka`)
+        main = [sys.executable, "-P", "-m", "a2a_kafka.cli.main"]
+        return [*main, *words[:end], *options, *words[end:]]
 
     return await supervise([command(worker) for worker in range(args.workers)])
 
