@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import psutil
 import pytest
@@ -41,9 +42,21 @@ sys.exit(1)
 """A worker whose agent is called ``serving_agent`` and that fails before it serves."""
 
 
+LONG_LINE = """
+import signal, sys
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+sys.stderr.write("x" * (3 << 20) + "\\nafter\\n")
+sys.stderr.flush()
+print("serving; stop with SIGTERM", flush=True)
+signal.pause()
+"""
+"""A worker that writes a 3 MiB line to stderr, then one more line."""
+SCRIPTS = {"named": NAMED_SERVING, "long": LONG_LINE}
+
+
 def supervisor(*behaviours: str) -> list[str]:
     commands = [
-        [sys.executable, "-c", NAMED_SERVING] if behaviour == "named" else
+        [sys.executable, "-c", SCRIPTS[behaviour]] if behaviour in SCRIPTS else
         [sys.executable, "-c", CHILD, behaviour]
         for behaviour in behaviours
     ]  # fmt: skip
@@ -130,6 +143,21 @@ async def test_sigterm_stops_the_workers_when_stderr_is_gone() -> None:
     assert not [child for child in children if child.is_running()]
 
 
+async def test_a_line_too_long_to_relay_is_dropped_whole(tmp_path: Path) -> None:
+    with (tmp_path / "stderr").open("w+b") as err:
+        process, _ = await started("long", stderr=err.fileno())
+        process.terminate()
+        async with asyncio.timeout(60):
+            await process.communicate()
+        err.seek(0)
+        said = err.read()
+    assert said.decode().splitlines()[:2] == [
+        "[worker 0] (a line longer than 1048576 bytes was dropped)",
+        "[worker 0] after",
+    ]
+    assert len(said) < 1000
+
+
 async def test_a_line_naming_an_agent_serving_is_not_the_serving_line() -> None:
     process = await asyncio.create_subprocess_exec(
         *supervisor("named", "0"), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
@@ -161,5 +189,6 @@ def test_each_worker_gets_its_metrics_port(
     monkeypatch.setattr(workers, "supervise", supervise)
     assert main.main(["serve", "app:agent", "--workers=2", *words]) == 0
     for command, port in zip(commands, ports, strict=True):
-        given = main.build_parser(command[3:]).parse_args(command[3:])
+        words = command[command.index("a2a_kafka.cli.main") + 1 :]
+        given = main.build_parser(words).parse_args(words)
         assert (given.workers, given.metrics_port, given.agents) == (1, port, ["app:agent"])

@@ -43,7 +43,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
 
 FIRST_DELAY = 1.0
@@ -123,14 +123,10 @@ class _Worker:
         return await process.wait()
 
     async def _relay(self, stream: asyncio.StreamReader, out: TextIO) -> None:
-        while True:
-            try:
-                raw = await stream.readline()
-            except ValueError:  # longer than LINE_LIMIT: asyncio dropped it
+        async for raw in _lines(stream):
+            if raw is None:
                 self._say(f"(a line longer than {LINE_LIMIT} bytes was dropped)", out)
                 continue
-            if not raw:
-                return
             line = raw.decode(errors="replace").rstrip("\n")
             self._say(line, out)
             if out is sys.stdout and line.startswith(READY):
@@ -210,6 +206,27 @@ async def _either(*events: asyncio.Event) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+async def _lines(stream: asyncio.StreamReader) -> AsyncIterator[bytes | None]:
+    """The lines of ``stream``; None for each longer than `LINE_LIMIT`, dropped whole."""
+    dropping = False  # inside a long line: the rest of it is dropped too
+    while True:
+        try:
+            line = await stream.readuntil(b"\n")
+        except asyncio.LimitOverrunError as exc:  # the buffer holds LINE_LIMIT bytes of it
+            await stream.readexactly(exc.consumed)
+            if not dropping:
+                yield None
+            dropping = True
+            continue
+        except asyncio.IncompleteReadError as exc:  # the end; a last line without "\n"
+            if exc.partial and not dropping:
+                yield exc.partial
+            return
+        if not dropping:
+            yield line
+        dropping = False
 
 
 def _write(out: TextIO, line: str) -> None:
