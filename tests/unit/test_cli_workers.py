@@ -143,6 +143,23 @@ async def test_sigterm_stops_the_workers_when_stderr_is_gone() -> None:
     assert not [child for child in children if child.is_running()]
 
 
+async def test_a_worker_killed_by_a_signal_without_a_name_is_restarted() -> None:
+    process, _ = await started("0")
+    assert process.stderr is not None
+    rtsig = signal.SIGRTMIN + 6  # Signals has no member for it
+    try:
+        psutil.Process(process.pid).children()[0].send_signal(rtsig)
+        async with asyncio.timeout(60):
+            while "exited" not in (said := (await process.stderr.readline()).decode()):
+                assert said
+        assert said.endswith(f"exited with code {128 + rtsig} (killed by signal {rtsig}); "
+                             "restarting in 1 s\n"), said  # fmt: skip
+    finally:
+        process.terminate()
+        async with asyncio.timeout(60):
+            await process.communicate()
+
+
 async def test_a_line_too_long_to_relay_is_dropped_whole(tmp_path: Path) -> None:
     with (tmp_path / "stderr").open("w+b") as err:
         process, _ = await started("long", stderr=err.fileno())

@@ -252,6 +252,10 @@ def _exit_code(returncode: int) -> int:
 
 
 def _described(returncode: int) -> str:
-    if returncode < 0:
-        return f"code {_exit_code(returncode)} (killed by {signal.Signals(-returncode).name})"
-    return f"code {returncode}"
+    if returncode >= 0:
+        return f"code {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:  # a real-time signal: SIGRTMIN+1 and on have no name
+        name = f"signal {-returncode}"
+    return f"code {_exit_code(returncode)} (killed by {name})"
