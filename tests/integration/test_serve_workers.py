@@ -49,6 +49,8 @@ class Supervisor:
         self.lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.pids: dict[int, list[int]] = {}
         """Every process each worker ran, in order (``[worker i] pid P`` lines)."""
+        self.ended: set[str] = set()
+        """The streams read to their end."""
         self._changed = asyncio.Condition()
         assert process.stdout is not None
         assert process.stderr is not None
@@ -65,6 +67,9 @@ class Supervisor:
             async with self._changed:
                 self.lines[name].append(line)
                 self._changed.notify_all()
+        async with self._changed:  # the process ended: `until` fails now, with its output
+            self.ended.add(name)
+            self._changed.notify_all()
 
     async def until(
         self, name: str, seen: Callable[[str], bool], since: int = 0, timeout: float = 120
@@ -75,7 +80,7 @@ class Supervisor:
                 found = next((line for line in self.lines[name][since:] if seen(line)), None)
                 if found is not None:
                     return found
-                assert self.process.returncode is None, self.lines
+                assert name not in self.ended, self.lines
                 await self._changed.wait()
 
     async def stopped(self, sig: signal.Signals = signal.SIGTERM) -> int:
