@@ -25,7 +25,7 @@ if sys.argv[1] == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 else:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(int(sys.argv[1])))
-print('{"message": "starting"}', file=sys.stderr, flush=True)
+print('{"message": "starting 테란"}', file=sys.stderr, flush=True)
 print("serving; stop with SIGTERM", flush=True)
 while True:
     signal.pause()
@@ -94,7 +94,8 @@ async def test_sigterm_stops_every_worker_and_reports_the_first_failure() -> Non
     assert process.returncode == 3
     # a JSON log line stays JSON, with the worker's number
     records = [json.loads(line) for line in err.splitlines() if line.startswith(b"{")]
-    assert {"message": "starting", "worker": 0} in records
+    assert {"message": "starting 테란", "worker": 0} in records
+    assert '"message": "starting 테란"'.encode() in err  # as the worker wrote it, not escaped
     assert not [child for child in children if child.is_running()]
 
 

@@ -2,8 +2,8 @@
 
 `supervise` runs each command of ``commands`` (worker ``i`` runs ``commands[i]``) as a
 child process with this process's environment, and relays every line the children
-print, prefixed ``[worker i] `` (a stderr line that is a JSON object, as with
-``--log-format json``, gets a ``"worker": i`` field instead, so it stays JSON). A child
+print, prefixed ``[worker i] `` (a line that is a JSON object, as the log lines of
+``--log-format json`` are, gets a ``"worker": i`` field instead, so it stays JSON). A child
 reports it serves by printing a line that starts with `READY` (``serve --workers 1``
 does; the lines naming its agent, which may be called ``serving...``, do not); once
 every child has, the supervisor prints its own ``serving with N workers; ...`` line,
@@ -242,7 +242,7 @@ def _tagged(line: str, index: int) -> str:
         with contextlib.suppress(ValueError):
             record = json.loads(line)
             if isinstance(record, dict):
-                return json.dumps({**record, "worker": index})
+                return json.dumps({**record, "worker": index}, ensure_ascii=False)
     return f"[worker {index}] {line}"
 
 
