@@ -3,8 +3,8 @@
 `supervise` runs each command of ``commands`` (worker ``i`` runs ``commands[i]``) as a
 child process with this process's environment, and relays every line the children
 print, prefixed ``[worker i] `` (a line that is a JSON object, as the log lines of
-``--log-format json`` are, gets a ``"worker": i`` field instead, so it stays JSON). A child
-reports it serves by printing a line that starts with `READY` (``serve --workers 1``
+``--log-format json`` are, gets a ``"worker": i`` field instead, so it stays JSON). A
+child reports it serves by printing a line that starts with `READY` (``serve --workers 1``
 does; the lines naming its agent, which may be called ``serving...``, do not); once
 every child has, the supervisor prints its own ``serving with N workers; ...`` line,
 the only line of its output that starts with ``serving``. Each start of a child
@@ -20,10 +20,10 @@ the supervisor cannot write (its terminal or pipe gone) is dropped; the workers 
 serving.
 
 - SIGTERM, SIGINT or SIGHUP (said on stderr): SIGTERM to every child (each lets its
-  in-flight requests finish); once all have exited, the exit code is 0 when every child exited 0,
-  else the first non-zero code (a child killed by signal ``s`` counts as ``128 + s``).
-  A second signal kills the children (SIGKILL).
-- A child that exits before it ever reported ``serving`` (bad configuration, broker
+  in-flight requests finish); once all have exited, the exit code is 0 when every child
+  exited 0, else the first non-zero code (a child killed by signal ``s`` counts as
+  ``128 + s``). A second signal kills the children (SIGKILL).
+- A child that exits before it ever reported it serves (bad configuration, broker
   unreachable): the others are stopped as above, and the supervisor exits with that
   child's code; no restart, so a broken command line does not loop.
 - A child that exits by itself after it served (killed, out of memory, its consumer
@@ -31,7 +31,8 @@ serving.
   child has served for 60 s; each restart is logged on stderr with the exit code. The
   other workers keep serving meanwhile.
 
-If the supervisor itself is killed with SIGKILL, its children are not stopped.
+If the supervisor itself is killed (SIGKILL, or a signal it does not handle), its
+children are not stopped: they keep serving, unsupervised.
 """
 
 from __future__ import annotations
