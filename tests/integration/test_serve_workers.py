@@ -49,6 +49,8 @@ class Supervisor:
         self.lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.pids: dict[int, list[int]] = {}
         """Every process each worker ran, in order (``[worker i] pid P`` lines)."""
+        self.ended: set[str] = set()
+        """The streams read to their end."""
         self._changed = asyncio.Condition()
         assert process.stdout is not None
         assert process.stderr is not None
@@ -65,6 +67,9 @@ class Supervisor:
             async with self._changed:
                 self.lines[name].append(line)
                 self._changed.notify_all()
+        async with self._changed:  # the process ended: `until` fails now, with its output
+            self.ended.add(name)
+            self._changed.notify_all()
 
     async def until(
         self, name: str, seen: Callable[[str], bool], since: int = 0, timeout: float = 120
@@ -75,7 +80,7 @@ class Supervisor:
                 found = next((line for line in self.lines[name][since:] if seen(line)), None)
                 if found is not None:
                     return found
-                assert self.process.returncode is None, self.lines
+                assert name not in self.ended, self.lines
                 await self._changed.wait()
 
     async def stopped(self, sig: signal.Signals = signal.SIGTERM) -> int:
@@ -215,3 +220,22 @@ async def test_workers_that_cannot_start_stop_the_supervisor(
     assert [line for line in said if "error: cannot import 'no_such_module'" in line], said
     assert not [line for line in said if "restarting" in line], said
     assert not [line for line in out.decode().splitlines() if line.startswith("serving")]
+
+
+async def test_workers_import_what_the_supervisor_imports(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The current directory does not shadow a module for the workers only."""
+    (tmp_path / "selectors.py").write_text("raise ImportError('shadowed by the cwd')\n")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-P", "-m", "a2a_kafka.cli.main",  # as `a2a-kafka` runs
+        "serve", "quickstart:shouter", "--app-dir", str(EXAMPLES), "--workers", "2",
+        env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    async with asyncio.timeout(120):
+        while not (line := await process.stdout.readline()).startswith(b"serving with 2"):
+            assert line, (await process.communicate())[1].decode()
+        process.terminate()
+        await process.communicate()
+    assert process.returncode == 0

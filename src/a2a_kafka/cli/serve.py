@@ -18,8 +18,9 @@ cores: this process supervises them (`a2a_kafka.cli.workers`), relays their outp
 prefixed ``[worker i]``, says ``serving`` once all of them do, forwards SIGTERM / Ctrl-C
 to them, and restarts a worker that dies after it served. Workers need the shared
 task state (not ``--state memory``) and ``--transport kafka`` (one HTTP port cannot be
-served by N processes); worker i (from 0) serves ``--metrics-port`` P on P+i. Each
-worker is one instance: beyond the request topic's partitions, workers wait idle.
+served by N processes); worker i (from 0) serves ``--metrics-port`` P on P+i (0: each
+worker a free port of its own). Each worker is one instance: beyond the request topic's
+partitions, workers wait idle.
 
 Every instance of an agent shares its task state (tasks, dedupe claims), so any
 instance answers every task operation and nothing runs twice: by default a SQLite
@@ -97,7 +98,7 @@ def register(subparsers: Subparsers) -> None:
         type=int,
         metavar="PORT",
         help="serve Prometheus metrics on PORT (/metrics; needs the telemetry extra); with "
-        "--workers N, worker i (from 0) serves PORT+i",
+        "--workers N, worker i (from 0) serves PORT+i (0: any free port)",
     )
     parser.add_argument("--metrics-host", default="0.0.0.0", help="interface of --metrics-port")
     parser.add_argument(
@@ -192,9 +193,11 @@ async def _supervise(args: argparse.Namespace) -> int:
 
     def command(worker: int) -> list[str]:
         options = ["--workers", "1"]  # the last occurrence of an option wins
-        if args.metrics_port is not None:
+        if args.metrics_port:  # 0, any free port, stays 0
             options += ["--metrics-port", str(args.metrics_port + worker)]
-        return [sys.executable, "-m", "a2a_kafka.cli.main", *words[:end], *options, *words[end:]]
+        # -P: the current directory is not put first on sys.path (as in `a2a-kafka`)
+        main = [sys.executable, "-P", "-m", "a2a_kafka.cli.main"]
+        return [*main, *words[:end], *options, *words[end:]]
 
     return await supervise([command(worker) for worker in range(args.workers)])
 

@@ -2,24 +2,28 @@
 
 `supervise` runs each command of ``commands`` (worker ``i`` runs ``commands[i]``) as a
 child process with this process's environment, and relays every line the children
-print, prefixed ``[worker i] `` (a stderr line that is a JSON object, as with
-``--log-format json``, gets a ``"worker": i`` field instead, so it stays JSON). A child
-reports it serves by printing a line that starts with ``serving`` (``serve --workers 1``
-does); once every child has, the supervisor prints its own ``serving with N workers; ...``
-line, the only line of its output that starts with ``serving``. Each start of a child
+print, prefixed ``[worker i] `` (a line that is a JSON object, as the log lines of
+``--log-format json`` are, gets a ``"worker": i`` field instead, so it stays JSON). A
+child reports it serves by printing a line that starts with `READY` (``serve --workers 1``
+does; the lines naming its agent, which may be called ``serving...``, do not); once
+every child has, the supervisor prints its own ``serving with N workers; ...`` line,
+the only line of its output that starts with ``serving``. Each start of a child
 prints ``[worker i] pid P``. Worker 0 starts first, the others once it serves, so what
 a first start creates (the task state's tables, topics, an agent's data files) is
 created by one process, not raced for by N.
 
 The children run in their own session: a Ctrl-C in the terminal reaches the supervisor
 only, which stops them with one SIGTERM each (a second signal to a draining ``serve``
-would kill it).
+would kill it). A hang-up (SIGHUP: the terminal or SSH session closed) stops them the
+same way, as it would stop one ``serve`` (unless ignored, as under ``nohup``). Output
+the supervisor cannot write (its terminal or pipe gone) is dropped; the workers keep
+serving.
 
-- SIGTERM or SIGINT (said on stderr): SIGTERM to every child (each lets its in-flight
-  requests finish); once all have exited, the exit code is 0 when every child exited 0,
-  else the first non-zero code (a child killed by signal ``s`` counts as ``128 + s``).
-  A second signal kills the children (SIGKILL).
-- A child that exits before it ever reported ``serving`` (bad configuration, broker
+- SIGTERM, SIGINT or SIGHUP (said on stderr): SIGTERM to every child (each lets its
+  in-flight requests finish); once all have exited, the exit code is 0 when every child
+  exited 0, else the first non-zero code (a child killed by signal ``s`` counts as
+  ``128 + s``). A second signal kills the children (SIGKILL).
+- A child that exits before it ever reported it serves (bad configuration, broker
   unreachable): the others are stopped as above, and the supervisor exits with that
   child's code; no restart, so a broken command line does not loop.
 - A child that exits by itself after it served (killed, out of memory, its consumer
@@ -27,7 +31,8 @@ would kill it).
   child has served for 60 s; each restart is logged on stderr with the exit code. The
   other workers keep serving meanwhile.
 
-If the supervisor itself is killed with SIGKILL, its children are not stopped.
+If the supervisor itself is killed (SIGKILL, or a signal it does not handle), its
+children are not stopped: they keep serving, unsupervised.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
 
 FIRST_DELAY = 1.0
@@ -50,7 +55,9 @@ RESET_AFTER = 60.0
 """A worker that served this long before it died is restarted after `FIRST_DELAY` again."""
 LINE_LIMIT = 1 << 20
 """The longest line relayed from a child; longer lines are dropped (and said so)."""
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
+SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+READY = "serving;"
+"""How the line of a child that serves starts (``serving; stop with ...``)."""
 
 
 async def supervise(commands: Sequence[Sequence[str]]) -> int:
@@ -117,17 +124,13 @@ class _Worker:
         return await process.wait()
 
     async def _relay(self, stream: asyncio.StreamReader, out: TextIO) -> None:
-        while True:
-            try:
-                raw = await stream.readline()
-            except ValueError:  # longer than LINE_LIMIT: asyncio dropped it
+        async for raw in _lines(stream):
+            if raw is None:
                 self._say(f"(a line longer than {LINE_LIMIT} bytes was dropped)", out)
                 continue
-            if not raw:
-                return
             line = raw.decode(errors="replace").rstrip("\n")
             self._say(line, out)
-            if out is sys.stdout and line.startswith("serving"):
+            if out is sys.stdout and line.startswith(READY):
                 self._serving_since = time.monotonic()
                 self.served.set()
 
@@ -136,8 +139,7 @@ class _Worker:
         return time.monotonic() - self._serving_since
 
     def _say(self, line: str, out: TextIO) -> None:
-        out.write(f"{_tagged(line, self.index)}\n")
-        out.flush()
+        _write(out, _tagged(line, self.index))
 
 
 class _Supervisor:
@@ -150,14 +152,17 @@ class _Supervisor:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
-        for sig in SIGNALS:
+        # one ignored when this started stays ignored (nohup's SIGHUP), as in the workers
+        handled = [sig for sig in SIGNALS if signal.getsignal(sig) is not signal.SIG_IGN]
+        for sig in handled:
             loop.add_signal_handler(sig, self._on_signal)
         announcer = asyncio.create_task(self._announce())
         try:
             await asyncio.gather(*(self._watch(worker) for worker in self.workers))
         finally:
+            self._stop(signal.SIGTERM)  # none left serving unwatched if this failed
             announcer.cancel()
-            for sig in SIGNALS:
+            for sig in handled:
                 loop.remove_signal_handler(sig)
         return next((code for code in self.codes if code), 0)
 
@@ -173,10 +178,10 @@ class _Supervisor:
 
     async def _announce(self) -> None:
         await asyncio.gather(*(worker.served.wait() for worker in self.workers))
-        print(
+        _write(
+            sys.stdout,
             f"serving with {len(self.workers)} workers; stop with Ctrl-C or SIGTERM "
             "(in-flight requests finish first)",
-            flush=True,
         )
 
     def _on_signal(self) -> None:
@@ -185,7 +190,7 @@ class _Supervisor:
             said = "stopping the workers (their in-flight requests finish); again to kill them"
         else:
             said = "killing the workers"
-        print(said, file=sys.stderr, flush=True)
+        _write(sys.stderr, said)
         self._stop(signal.SIGTERM if self._signals == 1 else signal.SIGKILL)
 
     def _stop(self, sig: signal.Signals) -> None:
@@ -204,13 +209,41 @@ async def _either(*events: asyncio.Event) -> None:
             waiter.cancel()
 
 
+async def _lines(stream: asyncio.StreamReader) -> AsyncIterator[bytes | None]:
+    """The lines of ``stream``; None for each longer than `LINE_LIMIT`, dropped whole."""
+    dropping = False  # inside a long line: the rest of it is dropped too
+    while True:
+        try:
+            line = await stream.readuntil(b"\n")
+        except asyncio.LimitOverrunError as exc:  # the buffer holds LINE_LIMIT bytes of it
+            await stream.readexactly(exc.consumed)
+            if not dropping:
+                yield None
+            dropping = True
+            continue
+        except asyncio.IncompleteReadError as exc:  # the end; a last line without "\n"
+            if exc.partial and not dropping:
+                yield exc.partial
+            return
+        if not dropping:
+            yield line
+        dropping = False
+
+
+def _write(out: TextIO, line: str) -> None:
+    """Write ``line`` to ``out`` now; dropped when ``out`` is gone (a closed pipe or tty)."""
+    with contextlib.suppress(OSError):
+        out.write(f"{line}\n")
+        out.flush()
+
+
 def _tagged(line: str, index: int) -> str:
     """``line`` of worker ``index`` as relayed: a JSON object gets a field, else a prefix."""
     if line.startswith("{"):
         with contextlib.suppress(ValueError):
             record = json.loads(line)
             if isinstance(record, dict):
-                return json.dumps({**record, "worker": index})
+                return json.dumps({**record, "worker": index}, ensure_ascii=False)
     return f"[worker {index}] {line}"
 
 
@@ -220,6 +253,10 @@ def _exit_code(returncode: int) -> int:
 
 
 def _described(returncode: int) -> str:
-    if returncode < 0:
-        return f"code {_exit_code(returncode)} (killed by {signal.Signals(-returncode).name})"
-    return f"code {returncode}"
+    if returncode >= 0:
+        return f"code {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:  # a real-time signal: SIGRTMIN+1 and on have no name
+        name = f"signal {-returncode}"
+    return f"code {_exit_code(returncode)} (killed by {name})"
