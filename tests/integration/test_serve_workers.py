@@ -186,6 +186,19 @@ async def test_a_killed_worker_is_restarted_and_the_others_keep_serving(
     assert not [pid for pid in workers if psutil.pid_exists(pid)]
 
 
+async def test_workers_stop_when_their_supervisor_is_killed(env: dict[str, str]) -> None:
+    async with supervisor(env) as served:
+        workers = [psutil.Process(pids[0]) for _, pids in sorted(served.pids.items())]
+        served.process.kill()  # SIGKILL: no chance to stop them itself
+        gone, alive = await asyncio.to_thread(psutil.wait_procs, workers, 90)
+    assert not alive, f"workers still running without their supervisor: {alive}"
+    status = await asyncio.create_subprocess_exec(
+        *CLI, "status", "shouter", "--json", env=env, stdout=asyncio.subprocess.PIPE
+    )
+    report, _ = await status.communicate()
+    assert json.loads(report)["members"] == 0  # they left the group (as on SIGTERM), not died
+
+
 @pytest.mark.parametrize(
     ("options", "said"),
     [

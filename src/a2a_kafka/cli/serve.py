@@ -143,6 +143,9 @@ def _at_least_one(text: str) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return await _supervise(args)
+    from a2a_kafka.cli.workers import stop_with_supervisor
+
+    stop_with_supervisor()  # a worker of --workers stops when its supervisor is gone
     from a2a_kafka.auth import AuthPolicy
     from a2a_kafka.auth.cards import signer_from_env
     from a2a_kafka.errors import ConfigurationError

@@ -31,8 +31,10 @@ serving.
   child has served for 60 s; each restart is logged on stderr with the exit code. The
   other workers keep serving meanwhile.
 
-If the supervisor itself is killed (SIGKILL, or a signal it does not handle), its
-children are not stopped: they keep serving, unsupervised.
+A child's standard input is a pipe from the supervisor that it never writes
+(`SUPERVISED_ENV` tells the child so): when the supervisor is gone, however it died
+(SIGKILL included), the pipe ends and the child stops as on SIGTERM (`stop_with_supervisor`),
+so no worker serves on unsupervised.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
@@ -58,6 +61,23 @@ LINE_LIMIT = 1 << 20
 SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 READY = "serving;"
 """How the line of a child that serves starts (``serving; stop with ...``)."""
+SUPERVISED_ENV = "A2A_KAFKA_SUPERVISED"
+"""Set (to ``1``) in a worker's environment: its standard input is the supervisor's pipe."""
+
+
+def stop_with_supervisor() -> None:
+    """In a worker: SIGTERM to this process once the supervisor's pipe (standard input)
+    ends, i.e. once the supervisor is gone; a no-op unless `SUPERVISED_ENV` is set."""
+    if os.environ.get(SUPERVISED_ENV) != "1":
+        return
+
+    def watch() -> None:  # the raw descriptor: a daemon thread in a buffered read would
+        with contextlib.suppress(OSError):  # abort the interpreter's shutdown
+            while os.read(0, 4096):
+                pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="a2a-kafka-supervisor-pipe", daemon=True).start()
 
 
 async def supervise(commands: Sequence[Sequence[str]]) -> int:
@@ -105,11 +125,11 @@ class _Worker:
         self._serving_since = None
         process = await asyncio.create_subprocess_exec(
             *self.command,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.PIPE,  # never written; its end tells the child we are gone
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             limit=LINE_LIMIT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", SUPERVISED_ENV: "1"},
             start_new_session=True,  # signals come from the supervisor only
         )
         self.process = process
