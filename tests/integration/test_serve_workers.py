@@ -190,7 +190,7 @@ async def test_workers_stop_when_their_supervisor_is_killed(env: dict[str, str])
     async with supervisor(env) as served:
         workers = [psutil.Process(pids[0]) for _, pids in sorted(served.pids.items())]
         served.process.kill()  # SIGKILL: no chance to stop them itself
-        gone, alive = await asyncio.to_thread(psutil.wait_procs, workers, 90)
+        _, alive = await asyncio.to_thread(psutil.wait_procs, workers, 90)
     assert not alive, f"workers still running without their supervisor: {alive}"
     status = await asyncio.create_subprocess_exec(
         *CLI, "status", "shouter", "--json", env=env, stdout=asyncio.subprocess.PIPE
