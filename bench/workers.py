@@ -147,7 +147,7 @@ async def measure(
 
 
 def _per_1000(cells: list[dict[str, Any]], role: str) -> float:
-    return 1000 * sum(c["cpu_s"][role] for c in cells) / sum(c["answered"] for c in cells)
+    return float(1000 * sum(c["cpu_s"][role] for c in cells) / sum(c["answered"] for c in cells))
 
 
 def _line(label: str, cells: list[dict[str, Any]]) -> str:

@@ -207,6 +207,6 @@ def test_each_worker_gets_its_metrics_port(
     monkeypatch.setattr(workers, "supervise", supervise)
     assert main.main(["serve", "app:agent", "--workers=2", *words]) == 0
     for command, port in zip(commands, ports, strict=True):
-        words = command[command.index("a2a_kafka.cli.main") + 1 :]
-        given = main.build_parser(words).parse_args(words)
+        argv = list(command[command.index("a2a_kafka.cli.main") + 1 :])
+        given = main.build_parser(argv).parse_args(argv)
         assert (given.workers, given.metrics_port, given.agents) == (1, port, ["app:agent"])

@@ -52,7 +52,8 @@ async def test_a_locked_database_is_waited_for_while_the_loop_goes_on(engine: As
     other.execute("COMMIT")
     await asyncio.wait_for(writing, 30)
     async with engine.connect() as conn:
-        keys = (await conn.execute(sa.select(TABLE.c.k).order_by(TABLE.c.k))).scalars().all()
+        found = await conn.execute(sa.select(TABLE.c.k).order_by(TABLE.c.k))
+        keys: list[int] = list(found.scalars().all())
     assert keys == [1, 2]
     other.close()
 
