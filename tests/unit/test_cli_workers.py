@@ -51,7 +51,22 @@ print("serving; stop with SIGTERM", flush=True)
 signal.pause()
 """
 """A worker that writes a 3 MiB line to stderr, then one more line."""
-SCRIPTS = {"named": NAMED_SERVING, "long": LONG_LINE}
+CRASH_ONCE = """
+import os, signal, sys
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+print("serving; stop with SIGTERM", flush=True)
+if not os.path.exists(sys.argv[1]):
+    open(sys.argv[1], "w").close()
+    sys.exit(3)
+signal.pause()
+"""
+"""A worker that dies by itself (code 3) after it served, the first time only."""
+SLOW = """
+import signal
+signal.pause()
+"""
+"""A worker still starting: it never serves nor handles SIGTERM (its default ends it)."""
+SCRIPTS = {"named": NAMED_SERVING, "long": LONG_LINE, "slow": SLOW}
 
 
 def supervisor(*behaviours: str) -> list[str]:
@@ -210,3 +225,33 @@ def test_each_worker_gets_its_metrics_port(
         argv = list(command[command.index("a2a_kafka.cli.main") + 1 :])
         given = main.build_parser(argv).parse_args(argv)
         assert (given.workers, given.metrics_port, given.agents) == (1, port, ["app:agent"])
+
+
+async def test_a_stop_while_a_dead_worker_waits_for_its_restart_exits_0(tmp_path: Path) -> None:
+    """Nothing was running in that slot when the stop came: the stop is clean."""
+    command = [[sys.executable, "-c", CRASH_ONCE, str(tmp_path / "crashed")]]
+    run = "import asyncio, sys; from a2a_kafka.cli.workers import supervise; "
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", f"{run}sys.exit(asyncio.run(supervise({command!r})))",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    async with asyncio.timeout(60):
+        while b"restarting in" not in (line := await process.stderr.readline()):
+            assert line, "the supervisor ended before it restarted its worker"
+        process.terminate()
+        await process.communicate()
+    assert process.returncode == 0
+
+
+async def test_a_stop_while_a_worker_is_still_starting_exits_0() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *supervisor("0", "slow"), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(60):
+        while b"[worker 1] pid" not in (line := await process.stdout.readline()):
+            assert line, "the supervisor ended before it started worker 1"
+        process.terminate()
+        await process.communicate()
+    assert process.returncode == 0

@@ -29,7 +29,8 @@ serving.
 - A child that exits by itself after it served (killed, out of memory, its consumer
   failed): restarted after a backoff of 1 s, doubling up to 30 s, back to 1 s once a
   child has served for 60 s; each restart is logged on stderr with the exit code. The
-  other workers keep serving meanwhile.
+  other workers keep serving meanwhile. A stop during the backoff, or of a child still
+  starting (killed by the SIGTERM it could not handle yet), counts as clean (0).
 
 A child's standard input is a pipe from the supervisor that it never writes
 (`SUPERVISED_ENV` tells the child so): when the supervisor is gone, however it died
@@ -102,6 +103,8 @@ class _Worker:
         delay = FIRST_DELAY
         while True:
             code = await self._run_once()
+            if self.stopping.is_set() and self._serving_since is None and code == -signal.SIGTERM:
+                return 0  # our SIGTERM came before it could handle one: it served nothing yet
             if self.stopping.is_set() or not self.served.is_set():
                 return code
             if self._serving_since is not None and self._served_for() >= RESET_AFTER:
@@ -112,7 +115,7 @@ class _Worker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self.stopping.wait()
-                return code
+                return 0  # stopped while nothing ran in this slot: a clean stop
             delay = min(delay * 2, MAX_DELAY)
 
     def signal(self, sig: signal.Signals) -> None:
