@@ -11,7 +11,7 @@ the thread taken out: each call runs at once on the caller's thread.
 
 What the thread was for, waiting on another process's write lock, is done
 without blocking the loop: the connection's busy timeout is 0, and a call that
-finds the database locked (``SQLITE_BUSY``) is tried again after an
+finds the database locked (``SQLITE_BUSY``, save a stale snapshot) is tried again after an
 ``asyncio.sleep`` that doubles up to 50 ms, for `BUSY_TIMEOUT` seconds in all;
 then the ``database is locked`` error is raised, as the busy timeout did before.
 Every other error is raised at once.
@@ -76,10 +76,21 @@ class InlineConnection(aiosqlite.Connection):
             try:
                 return fn(*args, **kwargs)
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= give_up:
+                if not _waitable(exc) or time.monotonic() >= give_up:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, MAX_PAUSE)
+
+
+SQLITE_BUSY_SNAPSHOT = 517
+"""A read transaction that can no longer become a write one: waiting cannot help."""
+
+
+def _waitable(exc: sqlite3.OperationalError) -> bool:
+    """``SQLITE_BUSY`` or one of its extended codes (recovery, timeout), but not a stale
+    snapshot, which only a new transaction resolves (raised at once, as before)."""
+    code = exc.sqlite_errorcode
+    return code & 0xFF == sqlite3.SQLITE_BUSY and code != SQLITE_BUSY_SNAPSHOT
 
 
 def connector(path: str) -> Callable[[], Any]:
