@@ -17,6 +17,7 @@ from typing import Protocol
 
 import pytest
 
+from a2a_kafka.broker.layout import free_ports
 from a2a_kafka.cli import main as cli
 from a2a_kafka.cli.common import Subparsers
 from a2a_kafka.errors import ConfigurationError
@@ -161,7 +162,9 @@ def test_missing_maven_is_one_clear_error(
     bin_dir.mkdir()
     (bin_dir / "java").symlink_to("/usr/bin/java")
     monkeypatch.setenv("PATH", str(bin_dir))
-    code, _, err = run("broker", "start", "--port", str(_free_port()))
+    port, controller = free_ports(2)  # both free: port + 1 (the default controller) may not be
+    monkeypatch.setenv("A2A_KAFKA_CONTROLLER_PORT", str(controller))
+    code, _, err = run("broker", "start", "--port", str(port))
     assert code == 1
     assert "Maven (`mvn`)" in _one_error_line(err)
 
@@ -213,13 +216,6 @@ def test_installed_entry_point_prints_no_traceback(isolated: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     _one_error_line(result.stderr)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_bench_runs_the_checkouts_bench_not_another_on_the_path(tmp_path: Path) -> None:
