@@ -11,7 +11,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import psutil
@@ -70,13 +70,17 @@ SCRIPTS = {"named": NAMED_SERVING, "long": LONG_LINE, "slow": SLOW}
 
 
 def supervisor(*behaviours: str) -> list[str]:
-    commands = [
+    return supervisor_of(
         [sys.executable, "-c", SCRIPTS[behaviour]] if behaviour in SCRIPTS else
         [sys.executable, "-c", CHILD, behaviour]
         for behaviour in behaviours
-    ]  # fmt: skip
+    )  # fmt: skip
+
+
+def supervisor_of(commands: Iterable[list[str]]) -> list[str]:
+    """The command line of a supervisor process of ``commands``."""
     run = "import asyncio, sys; from a2a_kafka.cli.workers import supervise; "
-    return [sys.executable, "-c", f"{run}sys.exit(asyncio.run(supervise({commands!r})))"]
+    return [sys.executable, "-c", f"{run}sys.exit(asyncio.run(supervise({list(commands)!r})))"]
 
 
 async def started(
@@ -229,12 +233,10 @@ def test_each_worker_gets_its_metrics_port(
 
 async def test_a_stop_while_a_dead_worker_waits_for_its_restart_exits_0(tmp_path: Path) -> None:
     """Nothing was running in that slot when the stop came: the stop is clean."""
-    command = [[sys.executable, "-c", CRASH_ONCE, str(tmp_path / "crashed")]]
-    run = "import asyncio, sys; from a2a_kafka.cli.workers import supervise; "
+    command = [sys.executable, "-c", CRASH_ONCE, str(tmp_path / "crashed")]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", f"{run}sys.exit(asyncio.run(supervise({command!r})))",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        *supervisor_of([command]), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
     assert process.stderr is not None
     async with asyncio.timeout(60):
         while b"restarting in" not in (line := await process.stderr.readline()):

@@ -144,17 +144,13 @@ class DatabaseDedupeStore:
         return bool(result.rowcount)
 
     async def complete(self, key: MessageKey, owner: str | None, outcome: Outcome) -> bool:
+        values: dict[str, object] = {"b_key": key.digest, "b_outcome": json.dumps(outcome)}
         if owner is None:  # an abandoned claim: whoever decides first
-            t = self.table
-            where = [t.c.key == key.digest, t.c.state == "running", t.c.lease_until < time.time()]
-            async with self.engine.begin() as conn:
-                result = await conn.execute(
-                    sa.update(t).where(*where).values(state="done", outcome=json.dumps(outcome))
-                )
-            return bool(result.rowcount)
-        values = {"b_key": key.digest, "b_owner": owner, "b_outcome": json.dumps(outcome)}
+            statement, values["b_now"] = self._sql.decide, time.time()
+        else:
+            statement, values["b_owner"] = self._sql.complete, owner
         async with self.engine.begin() as conn:
-            result = await conn.execute(self._sql.complete, values)
+            result = await conn.execute(statement, values)
         return bool(result.rowcount)
 
     async def heartbeat(self, owner: str) -> None:
@@ -240,8 +236,16 @@ class _Statements:
             .where(*mine)
             .values(task_id=sa.bindparam("b_task"), context_id=sa.bindparam("b_context"))
         )
-        self.complete = (
-            sa.update(t).where(*mine).values(state="done", outcome=sa.bindparam("b_outcome"))
+        done = {"state": "done", "outcome": sa.bindparam("b_outcome")}
+        self.complete = sa.update(t).where(*mine).values(**done)
+        self.decide = (
+            sa.update(t)
+            .where(
+                t.c.key == sa.bindparam("b_key"),
+                t.c.state == "running",
+                t.c.lease_until < sa.bindparam("b_now"),
+            )
+            .values(**done)
         )
 
 
