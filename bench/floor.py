@@ -20,6 +20,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient
 
 from a2a_kafka import KafkaConfig
+from a2a_kafka.server.handler import _until_listed
 from a2a_kafka.topics import ensure_topics
 from bench.tuning import Tuning
 
@@ -54,6 +55,9 @@ class FloorServer:
         await producer.start()
         await consumer.start()
         try:
+            # as the library's handler does: a group formed before the new topic is listed
+            # assigns nobody its partitions until the next metadata refresh, minutes later
+            await _until_listed(consumer, self._topic)
             consumer.subscribe([self._topic], listener=_Assigned(ready))
             while True:
                 for records in (await consumer.getmany(timeout_ms=200)).values():
@@ -88,7 +92,8 @@ class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
         pass
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._ready.set()
+        if assigned:  # an empty assignment serves nothing: not ready yet
+            self._ready.set()
 
 
 class FloorClient:
